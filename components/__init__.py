@@ -1,0 +1,1 @@
+"""Reusable UI pieces. They take plain values and callbacks and never open a database session."""

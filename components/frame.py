@@ -1,0 +1,69 @@
+"""The page frame every screen enters: header with brand and navigation, responsive main area."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import ui
+
+from components.theme import BRAND_NAME, apply_theme
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str
+    icon: str
+
+
+@dataclass(frozen=True)
+class AccountBadge:
+    """Who is signed in, as the header shows it."""
+
+    name: str
+    detail: str
+
+
+@contextmanager
+def frame(
+    page_title: str, *, nav: Sequence[NavItem] = (), account: AccountBadge | None = None, current_path: str = ""
+) -> Iterator[ui.element]:
+    """Lay out header, navigation (a drawer on phones) and the main column; yields the column."""
+    apply_theme()
+    ui.page_title(f"{page_title} · {BRAND_NAME}")
+    drawer = None
+    if nav:
+        drawer = ui.left_drawer(value=False, fixed=True).props("overlay bordered").classes("lg:hidden")
+        with drawer:
+            _nav_links(nav, current_path, vertical=True)
+    with ui.header(elevated=False).classes("portal-header items-center px-4 py-2 gap-2"):
+        if drawer is not None:
+            ui.button(icon="menu", on_click=drawer.toggle).props("flat round aria-label='Open menu'").classes(
+                "lg:hidden text-gray-800")
+        with ui.link(target="/").classes("portal-brand flex items-center gap-2 text-lg"):
+            ui.icon("receipt_long").classes("text-2xl")
+            ui.label(BRAND_NAME)
+        if nav:
+            with ui.row().classes("portal-nav gap-1 ml-6 max-lg:hidden"):
+                _nav_links(nav, current_path, vertical=False)
+        ui.space()
+        if account is not None:
+            with ui.column().classes("gap-0 items-end max-sm:hidden"):
+                ui.label(account.name).classes("text-sm font-medium")
+                ui.label(account.detail).classes("text-xs portal-muted")
+    with ui.element("main").classes("portal-main") as main:
+        ui.label(page_title).classes("sr-only")
+        yield main
+
+
+def _nav_links(nav: Sequence[NavItem], current_path: str, *, vertical: bool) -> None:
+    with (ui.column() if vertical else ui.row()).classes("portal-nav gap-1 p-2" if vertical else "gap-1"):
+        for item in nav:
+            link = ui.link(target=item.path).classes("flex items-center gap-2")
+            if item.path == current_path:
+                link.classes("active").props('aria-current="page"')
+            with link:
+                ui.icon(item.icon)
+                ui.label(item.label)

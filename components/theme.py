@@ -1,0 +1,24 @@
+"""Colours and page-wide styles, applied once per page by the frame."""
+
+from nicegui import ui
+
+BRAND_NAME = "Invoice Portal"
+PRIMARY = "#1e40af"  # blue 800: 8.7:1 on white, readable for text and buttons
+
+_CSS = """
+body { background: #f5f7fb; color: #111827; }
+.portal-header { background: #ffffff !important; color: #111827 !important; border-bottom: 1px solid #e5e7eb; }
+.portal-brand { color: #1e40af; font-weight: 700; letter-spacing: -0.01em; text-decoration: none; }
+.portal-nav a { color: #374151; text-decoration: none; padding: 0.5rem 0.75rem; border-radius: 0.5rem; }
+.portal-nav a:hover, .portal-nav a.active { background: #eef2ff; color: #1e40af; }
+.portal-main { width: 100%; max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+:focus-visible { outline: 3px solid #f59e0b !important; outline-offset: 2px; }
+.portal-muted { color: #4b5563; }
+"""
+
+
+def apply_theme() -> None:
+    """Set the Quasar palette and the shared CSS for the current page."""
+    ui.colors(primary=PRIMARY, secondary="#0f766e", accent="#7c3aed", positive="#15803d",
+              negative="#b91c1c", warning="#b45309", info="#0369a1")
+    ui.add_css(_CSS)

@@ -1,0 +1,39 @@
+"""Sign-in screen: a plain HTML form posted to /auth/login, so the server can set the cookie."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from components.forms import post_form
+from components.frame import frame
+
+# Messages are chosen by code, never echoed from the URL: nothing an attacker puts in a link
+# appears on the page.
+LOGIN_MESSAGES = {
+    "invalid": "E-mail or password is not right, or the account cannot sign in right now.",
+    "throttled": "Too many sign-in attempts from your network. Wait a minute and try again.",
+    "expired": "Your session has ended. Please sign in again.",
+    "signed_out": "You have signed out.",
+    "origin": "The sign-in form was sent from another site and was refused.",
+}
+
+
+def login_page(next: str = "/", error: str = "") -> None:  # noqa: A002 - `next` is the query name
+    """Sign-in form; `next` is where to go afterwards (checked server-side), `error` a message code."""
+    with frame("Sign in"):
+        with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):
+            ui.label("Sign in").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+            ui.label("Your invoices, payments and documents in one place.").classes("portal-muted")
+            if error in LOGIN_MESSAGES:
+                kind = "info" if error == "signed_out" else "negative"
+                with ui.row().classes(f"w-full items-center gap-2 p-3 rounded bg-{'blue' if kind == 'info' else 'red'}-50"):
+                    ui.icon("info" if kind == "info" else "error", color=kind)
+                    ui.label(LOGIN_MESSAGES[error]).props('role="alert"')
+            with post_form("/auth/login", hidden={"next": next}).classes("w-full flex flex-col gap-4"):
+                ui.input("E-mail").props(
+                    'name=email type=email autocomplete=username outlined autofocus required').classes("w-full")
+                ui.input("Password", password=True, password_toggle_button=True).props(
+                    "name=password autocomplete=current-password outlined required").classes("w-full")
+                ui.button("Sign in").props("type=submit unelevated size=lg").classes("w-full")
+            ui.label("Forgot your password? Ask the owner of your account or your billing contact to reset it.").classes(
+                "text-sm portal-muted")

@@ -1,0 +1,169 @@
+"""Invoice Portal: the command line (serve, migrate, demo, create-user, backup) and app wiring."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from nicegui import app, ui
+
+from components.theme import BRAND_NAME
+from data.migrate import schema_is_current, upgrade_to_head
+from services.demo import DEFAULT_DEMO_PASSWORD, DemoOptions, database_has_customers, demo_logins, load_demo
+from services.errors import InvalidInput, PortalError
+from services.runtime import Runtime, start_runtime, unit_of_work
+from services.settings import Settings, get_settings
+
+
+def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> None:
+    """Register pages and routes on NiceGUI's app and serve (returns at once under test)."""
+    from pages import register_pages
+    from routes import register_routes
+
+    register_pages()
+    register_routes(app)
+    ui.run(
+        host=host or runtime.settings.host,
+        port=port or runtime.settings.port,
+        title=BRAND_NAME,
+        favicon="🧾",
+        reload=False,
+        show=False,
+        storage_secret=runtime.secret_key,
+        show_welcome_message=False,
+        uvicorn_logging_level="warning",
+    )
+
+
+def _print_demo_logins(password_hint: str) -> None:
+    with unit_of_work() as session:
+        logins = demo_logins(session)
+    if not logins:
+        return
+    print(f"\nDemo logins (password: {password_hint}):")
+    for login in logins:
+        where = f" at {login.customer}" if login.customer else " (staff)"
+        print(f"  {login.email:<34} {login.role.value}{where}")
+    print("The first sign-in of each user sets up an authenticator app (TOTP).\n", flush=True)
+
+
+def command_serve(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = start_runtime(settings)
+    if not schema_is_current(runtime.engine):
+        print("The database schema is not current: run `python portal.py migrate` first.", file=sys.stderr)
+        return 2
+    if args.demo:
+        with unit_of_work() as session:
+            empty = not database_has_customers(session)
+        if empty:
+            print("Loading demo data into the empty portal …", flush=True)
+            load_demo(runtime.engine, DemoOptions())
+        _print_demo_logins(f"{DEFAULT_DEMO_PASSWORD}, unless the demo was loaded with --password")
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"Invoice Portal serves http://{host}:{port}  (Ctrl+C stops it)", flush=True)
+    start_app(runtime, host=host, port=port)
+    return 0
+
+
+def command_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    runtime = start_runtime(settings)
+    upgrade_to_head(runtime.engine)
+    print(f"Database is current: {runtime.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def command_demo(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = start_runtime(settings)
+    if not schema_is_current(runtime.engine):
+        upgrade_to_head(runtime.engine)
+    options = DemoOptions(customers=args.customers, invoices=args.invoices, seed=args.seed,
+                          password=args.password, **({"as_of": args.as_of} if args.as_of else {}))
+    started = time.perf_counter()
+    summary = load_demo(runtime.engine, options)
+    seconds = time.perf_counter() - started
+    print(f"Loaded {summary.customers:,} customers, {summary.invoices:,} invoices, {summary.lines:,} lines and "
+          f"{summary.payments:,} payments in {seconds:.1f} s.")
+    _print_demo_logins(args.password)
+    return 0
+
+
+def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from data import Role
+    from services.users import create_user
+
+    start_runtime(settings)
+    password = _read_new_password()
+    with unit_of_work() as session:
+        user = create_user(session, email=args.email, role=Role(args.role), password=password,
+                           customer_ref=args.customer, display_name=args.name or "")
+    print(f"Created {user.role.value} {user.email}. The first sign-in sets up the authenticator app.")
+    return 0
+
+
+def _read_new_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise InvalidInput("the two passwords differ")
+    return first
+
+
+def command_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from services.backup import backup_database
+
+    runtime = start_runtime(settings)
+    path = backup_database(runtime.engine, Path(args.path))
+    print(f"Backup written to {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal.py", description=f"{BRAND_NAME}: self-service invoice access.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the portal over HTTP")
+    serve.add_argument("--host", help="address to bind (default PORTAL_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PORTAL_PORT or 8080)")
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty portal first")
+    serve.set_defaults(handler=command_serve)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(handler=command_migrate)
+
+    demo = commands.add_parser("demo", help="load demo customers, invoices and logins into an empty portal")
+    demo.add_argument("--customers", type=int, default=12, help="number of customers (default 12)")
+    demo.add_argument("--invoices", type=int, default=2_400, help="number of invoices (default 2400)")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed; same seed, same data")
+    demo.add_argument("--password", default=DEFAULT_DEMO_PASSWORD, help="password of every demo user")
+    demo.add_argument("--as-of", type=date.fromisoformat, help="the demo's 'today' (YYYY-MM-DD)")
+    demo.set_defaults(handler=command_demo)
+
+    create_user = commands.add_parser("create-user", help="create a user; reads the password from a prompt or stdin")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--role", required=True, choices=["owner", "accountant", "viewer", "admin", "support"])
+    create_user.add_argument("--customer", help="customer reference (for owner, accountant and viewer)")
+    create_user.add_argument("--name", help="display name")
+    create_user.set_defaults(handler=command_create_user)
+
+    backup = commands.add_parser("backup", help="write a consistent copy of the database to PATH")
+    backup.add_argument("path", help="new file to write")
+    backup.set_defaults(handler=command_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(get_settings(), args)
+    except PortalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ in {"__main__", "__mp_main__"}:
+    sys.exit(main())

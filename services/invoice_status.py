@@ -1,0 +1,26 @@
+"""How an invoice's status follows from its amounts, dates and ledger flags."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from data.types import InvoiceStatus
+
+OPEN_STATUSES = frozenset({InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE})
+
+
+def derive_status(
+    *, total_minor: int, paid_minor: int, due_date: date, today: date, voided: bool = False, refunded: bool = False
+) -> InvoiceStatus:
+    """The status a customer should see; overdue means unpaid after the due date."""
+    if voided:
+        return InvoiceStatus.VOID
+    if refunded:
+        return InvoiceStatus.REFUNDED
+    if paid_minor >= total_minor:
+        return InvoiceStatus.PAID
+    if due_date < today:
+        return InvoiceStatus.OVERDUE
+    if paid_minor > 0:
+        return InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.ISSUED

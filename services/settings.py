@@ -1,0 +1,71 @@
+"""One settings object, read once from PORTAL_* environment variables and an optional .env."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Everything the operator may configure. See README "Configure" for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(default=None, description="default: SQLite file in data_dir")
+    secret_key: SecretStr | None = Field(default=None, description="default: generated into data_dir")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = Field(default=None, description="e.g. https://invoices.example.com")
+
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=10, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
+    login_posts_per_ip_minute: int = Field(default=10, ge=1)
+
+    smtp_url: str | None = None
+    mail_from: str = "Invoice Portal <invoices@localhost>"
+    ledger_poll_seconds: float = Field(default=2.0, gt=0)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'portal.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """PORTAL_SECRET_KEY, else the key stored in the data folder, created (mode 0600) if absent."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _load_or_create_secret_key(self.data_dir / SECRET_KEY_FILE)
+
+
+def _load_or_create_secret_key(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting together must not write two different keys.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise RuntimeError(f"{path} holds no usable secret key; delete it or set PORTAL_SECRET_KEY")
+        return key
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings()
