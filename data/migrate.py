@@ -35,3 +35,22 @@ def schema_is_current(engine: sa.Engine) -> bool:
     heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+def new_revision(engine: sa.Engine, message: str) -> None:
+    """Write a migration for the difference between the models and `engine`'s (current) schema."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    next_id = f"{len(list(script.walk_revisions())) + 1:04d}"
+    command.revision(alembic_config(engine), message=message, autogenerate=True, rev_id=next_id)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from data.db import create_db_engine
+
+    parser = argparse.ArgumentParser(description="Write a new migration from the models (autogenerate).")
+    parser.add_argument("message", help="what changed, e.g. 'add export jobs'")
+    parser.add_argument("--database-url", default="sqlite:///var/portal.db", help="a database at the newest revision")
+    arguments = parser.parse_args()
+    new_revision(create_db_engine(arguments.database_url), arguments.message)

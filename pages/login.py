@@ -34,6 +34,6 @@ def login_page(next: str = "/", error: str = "") -> None:  # noqa: A002 - `next`
                     'name=email type=email autocomplete=username outlined autofocus required').classes("w-full")
                 ui.input("Password", password=True, password_toggle_button=True).props(
                     "name=password autocomplete=current-password outlined required").classes("w-full")
-                ui.button("Sign in").props("type=submit unelevated size=lg").classes("w-full")
+                ui.button("Sign in").props("type=submit unelevated no-caps size=lg").classes("w-full")
             ui.label("Forgot your password? Ask the owner of your account or your billing contact to reset it.").classes(
                 "text-sm portal-muted")

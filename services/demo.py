@@ -179,7 +179,7 @@ class _DemoCustomer:
 def _insert_tiers(connection: sa.Connection, created_at: datetime) -> dict[str, int]:
     rows = [tier.model_dump(exclude={"id"}) | {"created_at": created_at} for tier in TIERS]
     connection.execute(sa.insert(Tier), rows)
-    return dict(connection.execute(sa.select(Tier.name, Tier.id)).tuples().all())
+    return dict(connection.execute(sa.select(Tier.name, Tier.id)).all())
 
 
 def _insert_vendors(connection: sa.Connection, created_at: datetime) -> list[int]:
@@ -190,7 +190,7 @@ def _insert_vendors(connection: sa.Connection, created_at: datetime) -> list[int
         for index, (code, name, instructions, _catalogue) in enumerate(VENDORS)
     ]
     connection.execute(sa.insert(Vendor), rows)
-    by_code = dict(connection.execute(sa.select(Vendor.code, Vendor.id)).tuples().all())
+    by_code = dict(connection.execute(sa.select(Vendor.code, Vendor.id)).all())
     return [by_code[code] for code, *_rest in VENDORS]
 
 
@@ -248,7 +248,7 @@ def _insert_users(
         for login in logins
     ]
     connection.execute(sa.insert(User), rows)
-    user_ids = connection.execute(sa.select(User.id, User.role)).tuples().all()
+    user_ids = connection.execute(sa.select(User.id, User.role)).all()
     preferences = []
     for user_id, role in user_ids:
         if Role(role).is_staff:

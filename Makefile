@@ -1,0 +1,46 @@
+# Invoice Portal: `make run` serves the portal with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+PYTEST_ARGS ?=
+
+.PHONY: run test migrate demo browser-deps clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+## run: install, migrate, load demo data into an empty SQLite portal, serve http://127.0.0.1:8080
+run: $(VENV)/.installed
+	$(PY) portal.py migrate
+	$(PY) portal.py serve --demo
+
+migrate: $(VENV)/.installed
+	$(PY) portal.py migrate
+
+## browser-deps: Debian's Chromium for the browser tests, poppler for PDF checks
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium and poppler-utils …"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils; \
+	else \
+		echo "The browser tests need Debian's Chromium (/usr/bin/chromium) and poppler-utils:"; \
+		echo "  sudo apt-get install chromium poppler-utils"; \
+		echo "or point PORTAL_CHROMIUM at another Chromium binary."; exit 1; \
+	fi
+
+## test: install test needs (incl. Chromium), run the whole suite
+test: $(VENV)/.installed-test browser-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts *.egg-info

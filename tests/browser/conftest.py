@@ -1,0 +1,119 @@
+"""A real portal process on a free port and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ARTIFACTS, recreate_schema, test_database_url, with_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    database_url: str
+    data_dir: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`python portal.py serve` in a subprocess on its own database, ready when /healthz answers."""
+    data_dir = tmp_path_factory.mktemp("live")
+    base = test_database_url()
+    if base is None:
+        database_url = f"sqlite:///{data_dir / 'portal.db'}"
+    else:
+        schema = f"portal_browser_{os.getpid()}"
+        recreate_schema(base, schema)
+        database_url = with_schema(base, schema)
+    port = _free_port()
+    # NiceGUI switches to its test mode when it sees pytest's variables; the server must not.
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
+    env = dict(inherited, PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
+               PORTAL_SECRET_KEY="browser-test-secret-key-0123456789abcdef", PYTHONUNBUFFERED="1")
+    subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"portal did not start:\n{(data_dir / 'server.log').read_text()}")
+        time.sleep(0.2)
+    yield LiveServer(base_url=base_url, database_url=database_url, data_dir=data_dir)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    if base is not None:
+        engine = sa.create_engine(base)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "portal_browser_{os.getpid()}" CASCADE')
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's Chromium under Playwright (Playwright's own browser download does not work here).
+
+    Module-scoped: Playwright's sync API keeps an event loop running while it is open, which
+    would stop pytest-asyncio's tests in other modules from starting their own.
+    """
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) at desktop width."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a full-page screenshot under test-artifacts/screens/ for a person to look at."""
+    path = ARTIFACTS / "screens" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path

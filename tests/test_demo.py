@@ -1,0 +1,91 @@
+"""The demo portal is believable, complete and the same for the same seed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentStatus, SupportRequest, User, Vendor
+from data.db import create_db_engine
+from data.migrate import upgrade_to_head
+from services.demo import DemoOptions, demo_logins, load_demo
+from services.passwords import verify_password
+
+AS_OF = date(2026, 11, 26)
+OPTIONS = DemoOptions(customers=8, invoices=1500, seed=7, as_of=AS_OF, password="a demo passphrase")
+
+
+def _fingerprint(engine: sa.Engine) -> str:
+    """A hash of every demo row, read through the models so both databases give the same values."""
+    digest = hashlib.sha256()
+    with Session(engine) as session:
+        for model in (Customer, Vendor, Invoice, InvoiceLine, Payment, SupportRequest):
+            for row in session.exec(select(model).order_by(model.id)):
+                digest.update(repr(sorted(row.model_dump().items())).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def demo_engine(engine: sa.Engine) -> sa.Engine:
+    load_demo(engine, OPTIONS)
+    return engine
+
+
+def test_same_seed_gives_the_same_portal(demo_engine: sa.Engine, tmp_path) -> None:
+    other = create_db_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade_to_head(other)
+    load_demo(other, OPTIONS)
+    assert _fingerprint(demo_engine) == _fingerprint(other)
+    third = create_db_engine(f"sqlite:///{tmp_path / 'third.db'}")
+    upgrade_to_head(third)
+    load_demo(third, DemoOptions(customers=8, invoices=1500, seed=8, as_of=AS_OF))
+    assert _fingerprint(third) != _fingerprint(demo_engine)
+
+
+def test_demo_holds_every_status_unicode_names_and_partial_payments(demo_engine: sa.Engine) -> None:
+    with Session(demo_engine) as session:
+        statuses = set(session.exec(select(Invoice.status).distinct()).all())
+        assert statuses == set(InvoiceStatus)
+        names = set(session.exec(select(Customer.name)).all())
+        assert {"Müller GmbH", "Łódź Logistyka Sp. z o.o.", "東京トレーディング株式会社"} <= names
+        assert session.exec(select(func.count()).select_from(Invoice)).one() == 1500
+        partially_paid = session.exec(select(Invoice).where(Invoice.status == InvoiceStatus.PARTIALLY_PAID)).first()
+        assert partially_paid is not None and 0 < partially_paid.amount_paid_minor < partially_paid.total_minor
+        assert len(set(session.exec(select(Invoice.vendor_id).distinct()).all())) >= 4
+
+
+def test_demo_amounts_add_up(demo_engine: sa.Engine) -> None:
+    with Session(demo_engine) as session:
+        mismatched = session.exec(
+            select(Invoice.id).join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id).group_by(Invoice.id)
+            .having(func.sum(InvoiceLine.total_minor) != func.max(Invoice.total_minor))
+        ).all()
+        assert mismatched == []
+        paid = session.exec(
+            select(Invoice.id, Invoice.amount_paid_minor, func.coalesce(func.sum(Payment.amount_minor), 0))
+            .outerjoin(Payment, (Payment.invoice_id == Invoice.id) & (Payment.status == PaymentStatus.SUCCEEDED))
+            .where(Invoice.status != InvoiceStatus.REFUNDED)
+            .group_by(Invoice.id, Invoice.amount_paid_minor)
+        ).all()
+        assert all(recorded == summed for _id, recorded, summed in paid)
+        overdue = session.exec(select(Invoice).where(Invoice.status == InvoiceStatus.OVERDUE)).all()
+        assert overdue and all(invoice.due_date < AS_OF for invoice in overdue)
+
+
+def test_demo_users_can_use_the_chosen_password(demo_engine: sa.Engine) -> None:
+    with Session(demo_engine) as session:
+        logins = demo_logins(session)
+        assert {login.role.value for login in logins} == {"admin", "support", "owner", "accountant", "viewer"}
+        owner = session.exec(select(User).where(User.email == "owner@mueller.example")).one()
+        assert verify_password(owner.password_hash, "a demo passphrase")
+
+
+def test_demo_refuses_a_portal_that_has_customers(demo_engine: sa.Engine) -> None:
+    with pytest.raises(RuntimeError, match="already holds customers"):
+        load_demo(demo_engine, OPTIONS)
+    with Session(demo_engine) as session:
+        assert session.exec(select(func.count()).select_from(Invoice)).one() == 1500
