@@ -34,6 +34,9 @@ def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = N
         reload=False,
         show=False,
         storage_secret=runtime.secret_key,
+        # NiceGUI's own browser-id cookie: never proof of login (the session table is), but keep it tight.
+        session_middleware_kwargs={"session_cookie": "portal_ui", "same_site": "strict",
+                                   "https_only": (runtime.settings.public_url or "").startswith("https://")},
         show_welcome_message=False,
         uvicorn_logging_level="warning",
     )

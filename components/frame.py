@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from nicegui import ui
 
+from components.forms import post_form
 from components.theme import BRAND_NAME, apply_theme
 
 
@@ -28,9 +29,13 @@ class AccountBadge:
 
 @contextmanager
 def frame(
-    page_title: str, *, nav: Sequence[NavItem] = (), account: AccountBadge | None = None, current_path: str = ""
+    page_title: str, *, nav: Sequence[NavItem] = (), account: AccountBadge | None = None, current_path: str = "",
+    sign_out_action: str | None = None,
 ) -> Iterator[ui.element]:
-    """Lay out header, navigation (a drawer on phones) and the main column; yields the column."""
+    """Lay out header, navigation (a drawer on phones) and the main column; yields the column.
+
+    `sign_out_action` adds a sign-out button that posts a plain form there.
+    """
     apply_theme()
     ui.page_title(f"{page_title} · {BRAND_NAME}")
     drawer = None
@@ -53,6 +58,9 @@ def frame(
             with ui.column().classes("gap-0 items-end max-sm:hidden"):
                 ui.label(account.name).classes("text-sm font-medium")
                 ui.label(account.detail).classes("text-xs portal-muted")
+        if sign_out_action:
+            with post_form(sign_out_action):
+                ui.button("Sign out", icon="logout").props("type=submit flat no-caps").classes("text-gray-800")
     with ui.element("main").classes("portal-main") as main:
         ui.label(page_title).classes("sr-only")
         yield main

@@ -1,6 +1,6 @@
 """Tables, engine and migrations. Importing the package registers every table on `metadata`."""
 
-from data.activity import AuditEvent, Notification, NotificationPreference
+from data.activity import AuditChainHead, AuditEvent, Notification, NotificationPreference
 from data.base import metadata
 from data.billing import DEFAULT_SOURCE, Document, Invoice, InvoiceLine, Payment, SupportRequest, Vendor
 from data.identity import Customer, LoginSession, RecoveryCode, Tier, User
@@ -17,7 +17,7 @@ from data.types import (
 )
 
 __all__ = [
-    "DEFAULT_SOURCE", "AuditEvent", "Customer", "Document", "InboxStatus", "Invoice", "InvoiceLine",
+    "DEFAULT_SOURCE", "AuditChainHead", "AuditEvent", "Customer", "Document", "InboxStatus", "Invoice", "InvoiceLine",
     "InvoiceStatus", "LedgerCursor", "LedgerInbox", "LoginSession", "Notification", "NotificationKind",
     "NotificationPreference", "Payment", "PaymentMethod", "PaymentStatus", "RecoveryCode", "Role",
     "SupportRequest", "SupportStatus", "Tier", "User", "Vendor", "metadata", "utcnow",

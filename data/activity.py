@@ -23,6 +23,7 @@ class AuditEvent(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(sa_type=sa.BigInteger, unique=True, description="position in the hash chain")
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="user_account.id")
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
@@ -37,6 +38,17 @@ class AuditEvent(SQLModel, table=True):
     details: str | None = Field(default=None, max_length=4000, description="canonical JSON")
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64, unique=True)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The chain's newest link (one row). Updating it serializes appends; comparing it with the
+    newest audit row reveals rows cut off the end."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    last_hash: str = Field(default="0" * 64, max_length=64)
 
 
 class NotificationPreference(SQLModel, table=True):

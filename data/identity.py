@@ -116,5 +116,9 @@ class LoginSession(SQLModel, table=True):
     mfa_passed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     mfa_failures: int = 0
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, max_length=32)
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=512)
+    # Encrypted, short-lived: the secret being enrolled, and new recovery codes until shown once.
+    pending_totp_secret: str | None = Field(default=None, max_length=512)
+    pending_recovery_codes: str | None = Field(default=None, max_length=2048)

@@ -2,9 +2,14 @@
 
 from nicegui import ui
 
-from pages import login
+from pages import home, login, recovery_codes, second_factor, settings
 
 
 def register_pages() -> None:
     """Register every page route on the NiceGUI app."""
     ui.page("/login", title="Sign in")(login.login_page)
+    ui.page("/login/mfa", title="Two-step verification")(second_factor.mfa_page)
+    ui.page("/login/enroll", title="Set up two-step verification")(second_factor.enroll_page)
+    ui.page("/account/recovery-codes", title="Recovery codes")(recovery_codes.recovery_codes_page)
+    ui.page("/settings", title="Settings")(settings.settings_page)
+    ui.page("/", title="Invoices")(home.home_page)

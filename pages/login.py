@@ -6,6 +6,7 @@ from nicegui import ui
 
 from components.forms import post_form
 from components.frame import frame
+from components.notice import notice
 
 # Messages are chosen by code, never echoed from the URL: nothing an attacker puts in a link
 # appears on the page.
@@ -25,10 +26,7 @@ def login_page(next: str = "/", error: str = "") -> None:  # noqa: A002 - `next`
             ui.label("Sign in").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
             ui.label("Your invoices, payments and documents in one place.").classes("portal-muted")
             if error in LOGIN_MESSAGES:
-                kind = "info" if error == "signed_out" else "negative"
-                with ui.row().classes(f"w-full items-center gap-2 p-3 rounded bg-{'blue' if kind == 'info' else 'red'}-50"):
-                    ui.icon("info" if kind == "info" else "error", color=kind)
-                    ui.label(LOGIN_MESSAGES[error]).props('role="alert"')
+                notice(LOGIN_MESSAGES[error], "info" if error == "signed_out" else "negative")
             with post_form("/auth/login", hidden={"next": next}).classes("w-full flex flex-col gap-4"):
                 ui.input("E-mail").props(
                     'name=email type=email autocomplete=username outlined autofocus required').classes("w-full")

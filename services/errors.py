@@ -2,7 +2,12 @@
 
 
 class PortalError(Exception):
-    """Base of every error a service raises on purpose. The message is safe to show."""
+    """Base of every error a service raises on purpose. The message is safe to show; `code` is a
+    stable name a page or route can pass around (in a redirect) instead of the text."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code or type(self).__name__.lower()
 
 
 class NotFound(PortalError):

@@ -48,11 +48,18 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
+PASSWORD_PROBLEMS = {
+    "too_short": f"Use at least {MIN_LENGTH} characters; a passphrase of a few words is best.",
+    "too_long": f"Use at most {MAX_LENGTH} characters.",
+    "common": "This password is among the most common ones and easy to guess; choose another.",
+}
+
+
 def check_new_password(password: str) -> None:
     """Raise InvalidInput with a clear reason when `password` may not be used."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"Use at least {MIN_LENGTH} characters; a passphrase of a few words is best.")
+        raise InvalidInput(PASSWORD_PROBLEMS["too_short"], "too_short")
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"Use at most {MAX_LENGTH} characters.")
+        raise InvalidInput(PASSWORD_PROBLEMS["too_long"], "too_long")
     if password.lower() in _common_passwords():
-        raise InvalidInput("This password is among the most common ones and easy to guess; choose another.")
+        raise InvalidInput(PASSWORD_PROBLEMS["common"], "common")

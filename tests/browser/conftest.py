@@ -23,6 +23,7 @@ CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 800}
+DEMO_PASSWORD = "browser demo passphrase"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -56,6 +57,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     env = dict(inherited, PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
                PORTAL_SECRET_KEY="browser-test-secret-key-0123456789abcdef", PYTHONUNBUFFERED="1")
     subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "portal.py", "demo", "--customers", "4", "--invoices", "200", "--password",
+                    DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)

@@ -1,0 +1,67 @@
+"""Account settings: password, two-step verification, signed-in devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+from nicegui import ui
+
+from components.forms import post_form
+from components.notice import notice
+from components.session_list import session_list
+from pages.layout import signed_in_frame
+from services.account import PASSWORD_CHANGE_PROBLEMS
+from services.recovery_codes import remaining_recovery_codes
+from services.runtime import current_runtime, unit_of_work
+from services.sessions import active_sessions
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def settings_page(request: Request, password: str = "", ended: str = "") -> None:
+    with signed_in_frame(request, "Settings") as (principal, _guard):
+        with unit_of_work() as db:
+            sessions = active_sessions(db, principal, current_runtime().settings)
+            codes_left = remaining_recovery_codes(db, principal.user_id)
+        ui.label("Settings").classes("text-2xl font-semibold mb-4").props('role="heading" aria-level="1"')
+        with ui.column().classes("w-full max-w-3xl gap-6"):
+            with ui.card().classes("w-full p-5 gap-3"):
+                ui.label("Your account").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                ui.label(f"{principal.label} · {principal.email} · {principal.role.value}").classes("portal-muted")
+
+            with ui.card().classes("w-full p-5 gap-3"):
+                ui.label("Password").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                if password == "changed":
+                    notice("Your password was changed. Every other device was signed out.", "positive")
+                elif password in PASSWORD_CHANGE_PROBLEMS:
+                    notice(PASSWORD_CHANGE_PROBLEMS[password], "negative")
+                with post_form("/auth/password").classes("w-full flex flex-col gap-3 max-w-md"):
+                    ui.input("Current password", password=True).props(
+                        "name=current autocomplete=current-password outlined required").classes("w-full")
+                    ui.input("New password", password=True, password_toggle_button=True).props(
+                        'name=new autocomplete=new-password outlined required minlength=10 '
+                        'hint="At least 10 characters; a few random words work well"').classes("w-full")
+                    ui.input("Repeat new password", password=True).props(
+                        "name=repeat autocomplete=new-password outlined required").classes("w-full")
+                    ui.button("Change password").props("type=submit unelevated no-caps").classes("self-start")
+
+            with ui.card().classes("w-full p-5 gap-3"):
+                ui.label("Two-step verification").classes("text-lg font-semibold").props(
+                    'role="heading" aria-level="2"')
+                ui.label(f"On, with an authenticator app. {codes_left} of 10 recovery codes left.").classes(
+                    "portal-muted")
+                with post_form("/auth/recovery-codes"):
+                    ui.button("Make new recovery codes", icon="key").props("type=submit outline no-caps")
+                ui.label("Making new codes makes the old ones stop working.").classes("text-sm portal-muted")
+
+            with ui.card().classes("w-full p-5 gap-3"):
+                ui.label("Signed-in devices").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                if ended.isdigit():
+                    notice(f"Signed out {ended} other device{'s' if ended != '1' else ''}.", "positive")
+                session_list(sessions, _utc)
+                if len(sessions) > 1:
+                    with post_form("/auth/sessions/revoke-others"):
+                        ui.button("Sign out everywhere else", icon="logout").props("type=submit outline no-caps")

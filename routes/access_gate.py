@@ -1,0 +1,66 @@
+"""Deny by default: every HTTP request needs a full session (password + MFA) unless its path is
+on the short public list. Pages, downloads and API routes all pass through here."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from routes.web_session import read_session_token
+from services.runtime import current_runtime, unit_of_work
+from services.sessions import SessionState, resolve_session
+
+PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/healthz", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/static/")
+# Reachable between the password step and the second factor.
+HALF_SESSION_PATHS = frozenset({"/login/mfa", "/login/enroll", "/auth/mfa", "/auth/mfa/enroll", "/auth/logout"})
+STAFF_PREFIXES = ("/admin",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _resolve(token: str | None) -> SessionState | None:
+    if not token:
+        return None
+    with unit_of_work() as db:
+        return resolve_session(db, token, current_runtime().settings)
+
+
+class AccessGate:
+    """Resolves the session cookie once per request into `request.state.session_state`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_public(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        state = await run_in_threadpool(_resolve, read_session_token(request))
+        scope.setdefault("state", {})["session_state"] = state
+        path = scope["path"]
+        allowed = state is not None and (state.mfa_passed or path in HALF_SESSION_PATHS)
+        if allowed and path.startswith(STAFF_PREFIXES) and not (state and state.mfa_passed and state.user.role.is_staff):
+            response: Response = JSONResponse({"detail": "Not Found"}, status_code=404)
+        elif allowed:
+            await self.app(scope, receive, send)
+            return
+        else:
+            response = _deny(request, had_cookie=read_session_token(request) is not None)
+        await response(scope, receive, send)
+
+
+def _deny(request: Request, *, had_cookie: bool) -> Response:
+    wants_page = request.method == "GET" and not request.url.path.startswith("/api/")
+    if wants_page:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        message = "&error=expired" if had_cookie else ""
+        return RedirectResponse(f"/login?next={quote(target, safe='')}{message}", status_code=303)
+    return JSONResponse({"detail": "Sign-in required"}, status_code=401)

@@ -1,0 +1,151 @@
+"""Sign-in, second factor, sign-out and account changes as HTTP form posts: only a plain HTTP
+response can set or clear the session cookie (NiceGUI events run over a websocket)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from routes.web_session import (
+    clear_session_cookie,
+    read_session_token,
+    request_info,
+    safe_next_path,
+    same_origin,
+    set_session_cookie,
+)
+from services import account, login
+from services.runtime import current_runtime, unit_of_work
+from services.throttle import SlidingWindowLimiter
+
+FormText = Annotated[str, Form(max_length=4096)]
+THROTTLED_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Too many attempts · Invoice Portal</title>"
+    "<body style='font-family:system-ui;max-width:32rem;margin:4rem auto;padding:0 1rem'>"
+    "<h1>Too many sign-in attempts</h1><p>Too many sign-in attempts came from your network. "
+    "Wait a minute, then <a href='/login'>try again</a>.</p></body></html>"
+)
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _refuse_foreign_origin(request: Request) -> Response | None:
+    """State-changing posts must come from our own pages (SECURITY.md 17)."""
+    if same_origin(request, current_runtime().settings.public_url):
+        return None
+    return HTMLResponse("<!doctype html><title>Refused</title><p>This form was sent from another site and was "
+                        "refused. <a href='/login'>Go to the portal</a>.", status_code=403)
+
+
+def _with_next(path: str, next_path: str, **query: str) -> str:
+    params = [f"next={quote(next_path, safe='')}"] if next_path != "/" else []
+    params += [f"{key}={value}" for key, value in query.items()]
+    return f"{path}?{'&'.join(params)}" if params else path
+
+
+def build_auth_router() -> APIRouter:
+    """A router with its own per-IP limiter (a new app start gets fresh counters)."""
+    settings = current_runtime().settings
+    login_limiter = SlidingWindowLimiter(settings.login_posts_per_ip_minute, 60)
+    router = APIRouter(prefix="/auth", include_in_schema=False)
+
+    @router.post("/login")
+    def post_login(request: Request, email: FormText = "", password: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        info = request_info(request)
+        if not login_limiter.allow(info.ip or "unknown"):
+            return HTMLResponse(THROTTLED_PAGE, status_code=429, headers={"retry-after": "60"})
+        next_path = safe_next_path(next)
+        with unit_of_work() as db:
+            accepted = login.sign_in_with_password(db, current_runtime(), email, password, info)
+        if accepted is None:
+            return _see_other(_with_next("/login", next_path, error="invalid"))
+        response = _see_other(_with_next("/login/enroll" if accepted.needs_enrollment else "/login/mfa", next_path))
+        set_session_cookie(response, request, accepted.token)
+        return response
+
+    def _second_factor_response(request: Request, result: login.SecondFactorResult, retry_path: str,
+                                next_path: str) -> Response:
+        if result.token is not None:
+            response = _see_other(next_path)
+            set_session_cookie(response, request, result.token)
+            return response
+        if result.discarded:
+            response = _see_other(_with_next("/login", next_path, error="invalid"))
+            clear_session_cookie(response, request)
+            return response
+        return _see_other(_with_next(retry_path, next_path, error="code"))
+
+    @router.post("/mfa")
+    def post_mfa(request: Request, code: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        with unit_of_work() as db:
+            result = login.verify_second_factor(db, current_runtime(), read_session_token(request), code,
+                                                request_info(request))
+        return _second_factor_response(request, result, "/login/mfa", safe_next_path(next))
+
+    @router.post("/mfa/enroll")
+    def post_enroll(request: Request, code: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        with unit_of_work() as db:
+            result = login.confirm_enrollment(db, current_runtime(), read_session_token(request), code,
+                                              request_info(request))
+        if result.token is not None:
+            # Recovery codes first; they are shown once, then the user goes on.
+            response = _see_other(_with_next("/account/recovery-codes", safe_next_path(next)))
+            set_session_cookie(response, request, result.token)
+            return response
+        return _second_factor_response(request, result, "/login/enroll", safe_next_path(next))
+
+    @router.post("/logout")
+    def post_logout(request: Request) -> Response:
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        with unit_of_work() as db:
+            login.sign_out(db, current_runtime(), read_session_token(request), request_info(request))
+        response = _see_other("/login?error=signed_out")
+        clear_session_cookie(response, request)
+        return response
+
+    @router.post("/password")
+    def post_password(request: Request, current: FormText = "", new: FormText = "", repeat: FormText = "") -> Response:
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        principal = request.state.session_state.principal(request_info(request))
+        if new != repeat:
+            return _see_other("/settings?password=mismatch")
+        with unit_of_work() as db:
+            change = account.change_password(db, current_runtime(), principal, current, new)
+        if change.token is None:
+            return _see_other(f"/settings?password={change.problem}")
+        response = _see_other("/settings?password=changed")
+        set_session_cookie(response, request, change.token)
+        return response
+
+    @router.post("/sessions/revoke-others")
+    def post_revoke_others(request: Request) -> Response:
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        principal = request.state.session_state.principal(request_info(request))
+        with unit_of_work() as db:
+            ended = account.sign_out_other_sessions(db, current_runtime(), principal)
+        return _see_other(f"/settings?ended={ended}")
+
+    @router.post("/recovery-codes")
+    def post_recovery_codes(request: Request) -> Response:
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        principal = request.state.session_state.principal(request_info(request))
+        with unit_of_work() as db:
+            account.regenerate_recovery_codes(db, current_runtime(), principal)
+        return _see_other("/account/recovery-codes?next=/settings")
+
+    return router
