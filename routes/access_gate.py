@@ -58,7 +58,10 @@ class AccessGate:
 
 
 def _deny(request: Request, *, had_cookie: bool) -> Response:
-    wants_page = request.method == "GET" and not request.url.path.startswith("/api/")
+    # Browsers get sent to the sign-in page (pages, and the auth forms of an expired half login);
+    # API clients get a plain 401.
+    wants_page = (request.method == "GET" and not request.url.path.startswith("/api/")) or \
+        request.url.path.startswith("/auth/")
     if wants_page:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         message = "&error=expired" if had_cookie else ""

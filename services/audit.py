@@ -105,7 +105,9 @@ def verify_audit_chain(db: Session, secret_key: str, batch_size: int = 5_000) ->
     expected_seq, previous_hash, checked, last_seq = 1, GENESIS_HASH, 0, 0
     after = 0
     while True:
-        rows = db.exec(select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch_size)).all()
+        # populate_existing: judge what is stored now, never objects cached in this session.
+        rows = db.exec(select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+                       .limit(batch_size).execution_options(populate_existing=True)).all()
         if not rows:
             break
         for row in rows:
@@ -119,7 +121,7 @@ def verify_audit_chain(db: Session, secret_key: str, batch_size: int = 5_000) ->
             checked += 1
         after = rows[-1].seq
         db.expunge_all()
-    head = db.get(AuditChainHead, 1)
+    head = db.get(AuditChainHead, 1, populate_existing=True)
     if head is None or head.last_seq != last_seq or head.last_hash != previous_hash:
         return ChainVerdict(checked, last_seq + 1, None, "rows after the last one shown were removed")
     return ChainVerdict(checked)

@@ -49,7 +49,7 @@ def current_step(now: datetime) -> int:
 def matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step (T-1..T+1) whose code equals `code`, compared in constant time."""
     code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     step = current_step(now)

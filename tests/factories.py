@@ -6,15 +6,16 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlmodel import Session
 
-from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Role, Tier, User, Vendor
+from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Role, Tier, User, Vendor, utcnow
 from services.money import line_amounts
 from services.passwords import hash_password
+from services.totp import seal_secret
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
+TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # the conftest settings use it
 
 
 class Factory:
@@ -42,12 +43,16 @@ class Factory:
         n = next(_counter)
         return self._add(Vendor(**({"code": f"V{n}", "name": f"Vendor {n}"} | fields)))
 
-    def user(self, *, role: Role = Role.OWNER, customer: Customer | None = None, **fields) -> User:  # type: ignore[no-untyped-def]
+    def user(self, *, role: Role = Role.OWNER, customer: Customer | None = None, mfa_secret: str | None = None,
+             **fields) -> User:  # type: ignore[no-untyped-def]
+        """A user with TEST_PASSWORD; with `mfa_secret` already enrolled in TOTP."""
         if self._password_hash is None:
             self._password_hash = hash_password(TEST_PASSWORD)
         if customer is None and not role.is_staff:
             customer = self.customer()
         n = next(_counter)
+        if mfa_secret is not None:
+            fields |= {"totp_secret_encrypted": seal_secret(TEST_SECRET_KEY, mfa_secret), "mfa_enrolled_at": utcnow()}
         return self._add(User(**({"email": f"user{n}@example.com", "password_hash": self._password_hash,
                                   "role": role, "customer_id": customer.id if customer else None} | fields)))
 
@@ -74,8 +79,3 @@ class Factory:
                                   net_minor=net, tax_minor=tax, total_minor=total))
         return invoice
 
-
-@pytest.fixture
-def make(session: Session) -> Factory:
-    """Row factories bound to the test's session."""
-    return Factory(session)
