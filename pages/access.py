@@ -4,7 +4,8 @@ HTTP gate cannot see them)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -52,15 +53,23 @@ class SessionGuard:
         """A timer that sends the tab to the sign-in page once the session ends (no activity counted)."""
         return ui.timer(SESSION_CHECK_SECONDS, lambda: self.is_live(activity=False))
 
-    def guarded(self, handler: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-        """Wrap an event handler: it runs only while the session lives, and counts as activity."""
+    def guarded(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap an event handler: it runs only while the session lives, and counts as activity.
 
-        async def run(*args: Any, **kwargs: Any) -> Any:
-            if not self.is_live(activity=True):
+        The wrapper is async only if the handler is, so components may call it directly.
+        """
+        if inspect.iscoroutinefunction(handler):
+
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                if self.is_live(activity=True):
+                    return await handler(*args, **kwargs)
                 return None
-            result = handler(*args, **kwargs)
-            if isinstance(result, Awaitable):
-                return await result
-            return result
+
+            return run_async
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if self.is_live(activity=True):
+                return handler(*args, **kwargs)
+            return None
 
         return run

@@ -35,7 +35,8 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 
 def request_info(request: Request) -> RequestInfo:
     return RequestInfo(ip=request.client.host if request.client else None,
-                       user_agent=request.headers.get("user-agent"))
+                       user_agent=request.headers.get("user-agent"),
+                       accept_language=request.headers.get("accept-language"))
 
 
 def safe_next_path(value: str | None) -> str:

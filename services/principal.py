@@ -13,6 +13,7 @@ class RequestInfo:
 
     ip: str | None = None
     user_agent: str | None = None
+    accept_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Principal:
     role: Role
     customer_id: int | None
     request: RequestInfo = RequestInfo()
+    locale: str = "en_US"
+    timezone: str = "UTC"
 
     @property
     def is_staff(self) -> bool:

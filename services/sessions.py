@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from data import LoginSession, User, utcnow
 from services.crypto import sha256_hex
+from services.formatting import DEFAULT_TIMEZONE, locale_from_accept_language
 from services.principal import Principal, RequestInfo
 from services.settings import Settings
 
@@ -46,6 +47,8 @@ class SessionState:
             user_id=self.user.id, session_id=self.session.id, session_hash=self.session.token_hash,
             email=self.user.email, display_name=self.user.display_name, role=self.user.role,
             customer_id=self.user.customer_id, request=request,
+            locale=self.user.locale or locale_from_accept_language(request.accept_language),
+            timezone=self.user.timezone or DEFAULT_TIMEZONE,
         )
 
 

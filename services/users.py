@@ -8,7 +8,9 @@ from sqlmodel import Session, select
 
 from data import Customer, Role, User
 from services.errors import InvalidInput, NotFound
+from services.formatting import valid_locale, valid_timezone
 from services.passwords import check_new_password, hash_password
+from services.principal import Principal
 
 # Deliberately simple: one @, something on each side, a dot in the domain, no spaces.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,3 +48,22 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def set_preferences(db: Session, principal: Principal, *, locale: str | None = None, timezone: str | None = None) -> None:
+    """Store the user's language/region and time zone; unknown values are refused."""
+    user = db.get(User, principal.user_id)
+    if user is None:
+        raise NotFound("account not found")
+    if locale is not None:
+        checked = valid_locale(locale)
+        if checked is None:
+            raise InvalidInput(f"{locale!r} is not a known language and region.")
+        user.locale = checked
+    if timezone is not None:
+        checked_zone = valid_timezone(timezone)
+        if checked_zone is None:
+            raise InvalidInput(f"{timezone!r} is not a known time zone.")
+        user.timezone = checked_zone
+    db.add(user)
+    db.flush()

@@ -63,6 +63,6 @@ def test_first_login_enrols_totp_and_logout_kills_the_cookie(browser, live_serve
     page.get_by_label("Verification code").fill(codes[0])
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{live_server.base_url}/")
-    page.get_by_text("Welcome").wait_for()
+    page.get_by_text("Open balance").wait_for()
     screenshot(page, "home-390")
     context.close()

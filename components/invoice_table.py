@@ -1,0 +1,86 @@
+"""The invoice list: a sortable table on wide screens, a stack of cards on phones.
+
+Usable anywhere invoices are listed (dashboard, export page, admin): it takes rows and
+callbacks and never fetches anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from nicegui import ui
+
+from components.status_badge import status_badge
+from services.invoice_query import SortKey
+from services.invoices import InvoiceRow
+
+COLUMNS: list[tuple[str, SortKey | None, str]] = [
+    ("Number", SortKey.NUMBER, "text-left"), ("Vendor", None, "text-left"),
+    ("Issued", SortKey.ISSUE_DATE, "text-left"), ("Due", SortKey.DUE_DATE, "text-left"),
+    ("Amount", SortKey.AMOUNT, "text-right"), ("Still due", None, "text-right"), ("Status", SortKey.STATUS, "text-left"),
+]
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    money: Callable[[int, str], str]
+    date: Callable[[date], str]
+
+
+def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey, descending: bool,
+                  on_sort: Callable[[SortKey], None], link: Callable[[int], str]) -> None:
+    """Both layouts; CSS shows one. Numbers are links, so every row opens by keyboard too."""
+    with ui.element("div").classes("w-full overflow-x-auto max-md:hidden rounded-lg border border-gray-200 bg-white"):
+        with ui.element("table").classes("w-full text-sm").props('aria-label="Invoices"'):
+            with ui.element("thead").classes("bg-gray-50 text-gray-700"):
+                with ui.element("tr"):
+                    for label, key, align in COLUMNS:
+                        _header_cell(label, key, align, sort, descending, on_sort)
+            with ui.element("tbody"):
+                for row in rows:
+                    with ui.element("tr").classes("border-t border-gray-100 hover:bg-blue-50").props(
+                            f'data-invoice-id="{row.id}"'):
+                        with ui.element("td").classes("px-3 py-2 font-medium"):
+                            ui.link(row.number, link(row.id)).classes("text-blue-800")
+                        _cell(row.vendor_name)
+                        _cell(fmt.date(row.issue_date))
+                        _cell(fmt.date(row.due_date))
+                        _cell(fmt.money(row.total_minor, row.currency), "text-right tabular-nums")
+                        _cell(fmt.money(row.due_minor, row.currency) if row.due_minor else "—",
+                              "text-right tabular-nums")
+                        with ui.element("td").classes("px-3 py-2"):
+                            status_badge(row.status)
+    with ui.column().classes("w-full gap-2 md:hidden").props('role="list" aria-label="Invoices"'):
+        for row in rows:
+            with ui.link(target=link(row.id)).classes(
+                    "w-full block no-underline text-inherit rounded-lg border border-gray-200 bg-white p-3").props(
+                    f'role="listitem" data-invoice-id="{row.id}"'):
+                with ui.row().classes("w-full items-center justify-between no-wrap"):
+                    ui.label(row.number).classes("font-semibold text-blue-800")
+                    status_badge(row.status)
+                ui.label(row.vendor_name).classes("text-sm portal-muted")
+                with ui.row().classes("w-full items-end justify-between no-wrap"):
+                    ui.label(f"Issued {fmt.date(row.issue_date)} · due {fmt.date(row.due_date)}").classes(
+                        "text-xs portal-muted")
+                    ui.label(fmt.money(row.total_minor, row.currency)).classes("font-semibold tabular-nums")
+
+
+def _cell(text: str, classes: str = "") -> None:
+    with ui.element("td").classes(f"px-3 py-2 {classes}"):
+        ui.label(text)
+
+
+def _header_cell(label: str, key: SortKey | None, align: str, sort: SortKey, descending: bool,
+                 on_sort: Callable[[SortKey], None]) -> None:
+    active = key is not None and key == sort
+    aria_sort = ("descending" if descending else "ascending") if active else "none"
+    with ui.element("th").classes(f"px-3 py-2 font-semibold {align}").props(f'scope=col aria-sort="{aria_sort}"'):
+        if key is None:
+            ui.label(label)
+            return
+        icon = ("arrow_downward" if descending else "arrow_upward") if active else "unfold_more"
+        ui.button(label, on_click=lambda: on_sort(key)).props(
+            f'flat dense no-caps icon-right="{icon}" aria-label="Sort by {label.lower()}"').classes(
+            "font-semibold text-gray-800 -mx-2")

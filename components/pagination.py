@@ -1,0 +1,25 @@
+"""Pager under a list: where we are, previous/next, and how many per page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from nicegui import ui
+
+
+def pagination(*, page: int, page_count: int, total: int, page_size: int, page_sizes: Sequence[int],
+               on_page: Callable[[int], None], on_page_size: Callable[[int], None]) -> None:
+    first = (page - 1) * page_size + 1 if total else 0
+    last = min(page * page_size, total)
+    with ui.row().classes("w-full items-center justify-between gap-3 flex-wrap").props(
+            'role="navigation" aria-label="Pages"'):
+        ui.label(f"{first:,}–{last:,} of {total:,}").classes("text-sm portal-muted").props('aria-live="polite"')
+        with ui.row().classes("items-center gap-2"):
+            ui.select({size: f"{size} per page" for size in page_sizes}, value=page_size,
+                      on_change=lambda e: on_page_size(int(e.value))).props(
+                'dense outlined options-dense aria-label="Invoices per page"').classes("w-36")
+            ui.button(icon="chevron_left", on_click=lambda: on_page(page - 1)).props(
+                'flat round aria-label="Previous page"').set_enabled(page > 1)
+            ui.label(f"Page {page} of {page_count}").classes("text-sm")
+            ui.button(icon="chevron_right", on_click=lambda: on_page(page + 1)).props(
+                'flat round aria-label="Next page"').set_enabled(page < page_count)

@@ -1,0 +1,24 @@
+"""An invoice status as a coloured badge with a word (colour is never the only signal)."""
+
+from nicegui import ui
+
+from data.types import InvoiceStatus
+
+STATUS_LABELS = {
+    InvoiceStatus.DRAFT: "Draft", InvoiceStatus.ISSUED: "Open", InvoiceStatus.PARTIALLY_PAID: "Partially paid",
+    InvoiceStatus.PAID: "Paid", InvoiceStatus.OVERDUE: "Overdue", InvoiceStatus.VOID: "Void",
+    InvoiceStatus.REFUNDED: "Refunded",
+}
+# Text and background pairs with at least 4.5:1 contrast.
+_STYLES = {
+    InvoiceStatus.DRAFT: "bg-gray-100 text-gray-800", InvoiceStatus.ISSUED: "bg-blue-100 text-blue-900",
+    InvoiceStatus.PARTIALLY_PAID: "bg-amber-100 text-amber-900", InvoiceStatus.PAID: "bg-green-100 text-green-900",
+    InvoiceStatus.OVERDUE: "bg-red-100 text-red-900", InvoiceStatus.VOID: "bg-gray-200 text-gray-800",
+    InvoiceStatus.REFUNDED: "bg-purple-100 text-purple-900",
+}
+
+
+def status_badge(status: InvoiceStatus) -> ui.label:
+    return ui.label(STATUS_LABELS[status]).classes(
+        f"inline-block rounded-full px-2.5 py-0.5 text-xs font-semibold whitespace-nowrap {_STYLES[status]}"
+    ).props(f'data-status="{status.value}"')

@@ -1,0 +1,94 @@
+"""The customer's home: summary cards above the invoice list with filters, sorting and pages.
+
+The query lives in the URL. Filter changes push a new URL and refresh only the list; going
+back in the browser reloads the page at the earlier URL.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from components.invoice_filters import invoice_filters
+from components.invoice_table import TableFormat, invoice_table
+from components.notice import notice
+from components.pagination import pagination
+from components.summary_cards import summary_cards
+from pages.access import page_principal
+from pages.formatting import formatter_for
+from pages.layout import signed_in_frame
+from services.audit import record_audit
+from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
+from services.invoices import account_summary, list_invoices, vendor_options
+from services.runtime import current_runtime, unit_of_work
+from services.time import today_for
+
+RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
+
+
+def dashboard_page(request: Request) -> RedirectResponse | None:
+    principal = page_principal(request)
+    if principal.is_staff:
+        return RedirectResponse("/settings", status_code=303)  # staff use the staff console
+    params = {key: request.query_params.getlist(key) for key in request.query_params}
+    state = {"query": parse_invoice_query(params)}
+    today = today_for(principal.timezone)
+    fmt = formatter_for(principal)
+    table_format = TableFormat(money=fmt.money, date=fmt.date)
+    with signed_in_frame(request, "Invoices") as (principal, guard):
+        with unit_of_work() as db:
+            summary = account_summary(db, principal, today)
+            vendors = vendor_options(db, principal, today)
+            record_audit(db, current_runtime().secret_key, "dashboard.view", "success", principal=principal)
+        ui.add_body_html(RELOAD_ON_BACK)
+        ui.label("Invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        summary_cards(open_by_currency=summary.open_by_currency, open_count=summary.open_count,
+                      overdue_by_currency=summary.overdue_by_currency, overdue_count=summary.overdue_count,
+                      paid_this_year_by_currency=summary.paid_this_year_by_currency, year=today.year,
+                      money=fmt.money)
+
+        def apply(query: InvoiceQuery) -> None:
+            state["query"] = query
+            query_string = query.to_query_string()
+            ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
+            filters.refresh()
+            results.refresh()
+
+        def sort_by(key: SortKey) -> None:
+            query = state["query"]
+            descending = not query.descending if key == query.sort else key != SortKey.NUMBER
+            apply(query.with_changes(sort=key, descending=descending))
+
+        @ui.refreshable
+        def filters() -> None:
+            invoice_filters(state["query"], vendors, on_change=guard.guarded(apply))
+
+        @ui.refreshable
+        def results() -> None:
+            query = state["query"]
+            for problem in query.problems:
+                notice(problem, "warning")
+            with unit_of_work() as db:
+                page = list_invoices(db, principal, query, today)
+            if not page.rows:
+                with ui.column().classes("w-full items-center gap-2 py-12 bg-white rounded-lg border border-gray-200"):
+                    ui.icon("search_off").classes("text-5xl text-gray-400")
+                    ui.label("No invoices match" if query.is_filtered else "No invoices yet").classes(
+                        "text-lg font-medium")
+                    if query.is_filtered:
+                        ui.label("Try another number, vendor, status or period.").classes("portal-muted")
+                        ui.button("Reset filters", icon="filter_alt_off",
+                                  on_click=guard.guarded(lambda: apply(InvoiceQuery()))).props("outline no-caps")
+                return
+            invoice_table(page.rows, table_format, sort=query.sort, descending=query.descending,
+                          on_sort=guard.guarded(sort_by), link=lambda invoice_id: f"/invoices/{invoice_id}")
+            pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
+                       page_sizes=PAGE_SIZES,
+                       on_page=guard.guarded(lambda number: apply(query.with_changes(page=number))),
+                       on_page_size=guard.guarded(lambda size: apply(query.with_changes(page_size=size))))
+
+        with ui.column().classes("w-full gap-3 mt-2"):
+            filters()
+            results()
+    return None

@@ -1,0 +1,89 @@
+"""One invoice: parties, line items, totals, payments, timeline, and "ask about this invoice"."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from nicegui import ui
+
+from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
+from pages.access import page_principal
+from pages.formatting import formatter_for
+from pages.layout import signed_in_frame
+from services.errors import Forbidden, InvalidInput, NotFound
+from services.invoices import get_invoice_detail
+from services.runtime import current_runtime, unit_of_work
+from services.support import ask_about_invoice
+from services.time import today_for
+
+NOT_FOUND_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+    "<title>Not found · Invoice Portal</title><body style='font-family:system-ui;max-width:32rem;margin:4rem auto;"
+    "padding:0 1rem'><h1>Invoice not found</h1><p>This invoice does not exist or is not yours to see.</p>"
+    "<p><a href='/'>Back to your invoices</a></p></body></html>"
+)
+
+
+def not_found() -> HTMLResponse:
+    """The one answer for a missing invoice and for another customer's invoice."""
+    return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
+
+
+def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectResponse | None:
+    principal = page_principal(request)
+    if principal.is_staff:
+        return RedirectResponse("/settings", status_code=303)
+    if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
+        return not_found()
+    today = today_for(principal.timezone)
+    try:
+        with unit_of_work() as db:
+            detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=current_runtime().secret_key)
+    except NotFound:
+        with unit_of_work() as db:  # the denial is audited too (the failed read rolled back)
+            from services.audit import record_audit
+
+            record_audit(db, current_runtime().secret_key, "invoice.view", "denied", principal=principal,
+                         object_type="invoice", object_id=invoice_id[:12], reason="not_found")
+        return not_found()
+    fmt = formatter_for(principal)
+    with signed_in_frame(request, f"Invoice {detail.number}") as (principal, guard):
+        ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')
+        invoice_header(detail, fmt)
+        with ui.row().classes("gap-2 flex-wrap"):
+            if detail.can_ask_support:
+                ui.button("Ask about this invoice", icon="help_outline",
+                          on_click=guard.guarded(lambda: question_dialog.open())).props("outline no-caps")
+        parties(detail)
+        line_items(detail, fmt)
+        with ui.element("div").classes("grid grid-cols-1 md:grid-cols-2 gap-4 w-full"):
+            payments(detail, fmt)
+            timeline(detail, fmt)
+        if detail.payment_instructions and detail.due_minor:
+            with ui.card().classes("w-full p-4 gap-1"):
+                ui.label("How to pay").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                ui.label(detail.payment_instructions).classes("text-sm break-words")
+                ui.label(f"Please quote invoice number {detail.number}.").classes("text-sm portal-muted")
+
+        with ui.dialog() as question_dialog, ui.card().classes("w-full max-w-lg gap-3"):
+            ui.label(f"Ask about invoice {detail.number}").classes("text-lg font-semibold")
+            ui.label("Our billing team answers by e-mail, usually within one working day.").classes(
+                "text-sm portal-muted")
+            message = ui.textarea("Your question").props("outlined autogrow maxlength=5000 counter").classes("w-full")
+
+            def send() -> None:
+                try:
+                    with unit_of_work() as db:
+                        ask_about_invoice(db, current_runtime().secret_key, principal, detail.id, message.value or "",
+                                          today)
+                except (InvalidInput, Forbidden, NotFound) as error:
+                    ui.notify(str(error), type="negative")
+                    return
+                question_dialog.close()
+                message.value = ""
+                ui.notify("Thank you. Your question was sent to our billing team.", type="positive")
+
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button("Cancel", on_click=question_dialog.close).props("flat no-caps")
+                ui.button("Send question", icon="send", on_click=guard.guarded(send)).props("unelevated no-caps")
+    return None

@@ -1,0 +1,220 @@
+"""The invoice list's filters, sorting and paging, read from and written back to a URL query.
+
+A filtered view is a URL: it can be bookmarked, shared, reloaded and navigated back to. Bad
+values never break the page; each one is dropped with a message that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import Enum
+from urllib.parse import urlencode
+
+from data.types import InvoiceStatus
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+MAX_NUMBER_LENGTH = 64
+MAX_VENDORS = 50
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+CUSTOMER_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
+
+
+class SortKey(str, Enum):
+    NUMBER = "number"
+    ISSUE_DATE = "issue_date"
+    DUE_DATE = "due_date"
+    AMOUNT = "amount"
+    STATUS = "status"
+
+
+class Period(str, Enum):
+    """Date presets; stored by name so a bookmark of "this month" stays current."""
+
+    THIS_MONTH = "this_month"
+    LAST_MONTH = "last_month"
+    THIS_QUARTER = "this_quarter"
+    THIS_YEAR = "this_year"
+    LAST_YEAR = "last_year"
+    CUSTOM = "custom"
+
+
+PERIOD_LABELS = {
+    Period.THIS_MONTH: "This month", Period.LAST_MONTH: "Last month", Period.THIS_QUARTER: "This quarter",
+    Period.THIS_YEAR: "This year", Period.LAST_YEAR: "Last year", Period.CUSTOM: "Custom range",
+}
+
+
+def period_range(period: Period, today: date) -> tuple[date, date] | None:
+    """First and last day of a preset period around `today`; None for a custom range."""
+    if period == Period.THIS_MONTH:
+        start = today.replace(day=1)
+        return start, _month_end(start)
+    if period == Period.LAST_MONTH:
+        end = today.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
+    if period == Period.THIS_QUARTER:
+        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        return start, _month_end(date(start.year, start.month + 2, 1))
+    if period == Period.THIS_YEAR:
+        return date(today.year, 1, 1), date(today.year, 12, 31)
+    if period == Period.LAST_YEAR:
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    return None
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    """What the user asked the invoice list for. Dates are inclusive issue dates."""
+
+    period: Period | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    vendor_ids: tuple[int, ...] = ()
+    number: str = ""
+    statuses: tuple[InvoiceStatus, ...] = ()
+    sort: SortKey = SortKey.ISSUE_DATE
+    descending: bool = True
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.period or self.date_from or self.date_to or self.vendor_ids or self.number or self.statuses)
+
+    def issue_date_range(self, today: date) -> tuple[date | None, date | None]:
+        """The effective range: a preset's days, or the custom dates."""
+        if self.period and self.period != Period.CUSTOM:
+            return period_range(self.period, today) or (None, None)
+        return self.date_from, self.date_to
+
+    def with_changes(self, **changes: object) -> InvoiceQuery:
+        """A copy with some values changed; any filter change goes back to page 1."""
+        if "page" not in changes:
+            changes["page"] = 1
+        return replace(self, problems=(), **changes)  # type: ignore[arg-type]
+
+    def to_query_string(self) -> str:
+        """The URL query for this view (defaults left out, so plain URLs stay plain)."""
+        params: list[tuple[str, str]] = []
+        if self.period:
+            params.append(("period", self.period.value))
+        if self.period in (None, Period.CUSTOM):
+            if self.date_from:
+                params.append(("from", self.date_from.isoformat()))
+            if self.date_to:
+                params.append(("to", self.date_to.isoformat()))
+        params += [("vendor", str(vendor_id)) for vendor_id in self.vendor_ids]
+        if self.number:
+            params.append(("number", self.number))
+        params += [("status", status.value) for status in self.statuses]
+        if self.sort != SortKey.ISSUE_DATE or not self.descending:
+            params += [("sort", self.sort.value), ("dir", "desc" if self.descending else "asc")]
+        if self.page != 1:
+            params.append(("page", str(self.page)))
+        if self.page_size != DEFAULT_PAGE_SIZE:
+            params.append(("size", str(self.page_size)))
+        return urlencode(params)
+
+
+_NUMBER_ALLOWED = re.compile(r"^[\w\-./ #]*$", re.UNICODE)
+
+
+def parse_invoice_query(params: Mapping[str, Sequence[str]]) -> InvoiceQuery:
+    """Read the list's URL query. Unknown or invalid values are dropped, each with a message."""
+    problems: list[str] = []
+
+    def first(name: str) -> str:
+        values = params.get(name) or []
+        return values[0].strip() if values else ""
+
+    period = None
+    if raw := first("period"):
+        try:
+            period = Period(raw)
+        except ValueError:
+            problems.append(f"“{raw[:40]}” is not a period; showing all dates.")
+    date_from = _parse_date(first("from"), "start date", problems)
+    date_to = _parse_date(first("to"), "end date", problems)
+    if date_from and date_to and date_from > date_to:
+        problems.append("The start date is after the end date; the dates were swapped.")
+        date_from, date_to = date_to, date_from
+    if (date_from or date_to) and period is None:
+        period = Period.CUSTOM
+
+    vendor_ids: list[int] = []
+    for raw in (params.get("vendor") or [])[:MAX_VENDORS]:
+        if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31:
+            vendor_ids.append(int(raw))
+        else:
+            problems.append(f"“{raw[:40]}” is not a vendor; that vendor filter was dropped.")
+
+    number = first("number")
+    if len(number) > MAX_NUMBER_LENGTH or not _NUMBER_ALLOWED.match(number):
+        problems.append("The invoice number may hold letters, digits and - . / # only; that search was dropped.")
+        number = ""
+
+    statuses: list[InvoiceStatus] = []
+    for raw in params.get("status") or []:
+        try:
+            status = InvoiceStatus(raw)
+        except ValueError:
+            status = None
+        if status is None or status == InvoiceStatus.DRAFT:
+            problems.append(f"“{raw[:40]}” is not a status; that status filter was dropped.")
+        elif status not in statuses:
+            statuses.append(status)
+
+    sort = SortKey.ISSUE_DATE
+    if raw := first("sort"):
+        try:
+            sort = SortKey(raw)
+        except ValueError:
+            problems.append(f"Cannot sort by “{raw[:40]}”; sorted by issue date.")
+    direction = first("dir") or "desc"
+    if direction not in ("asc", "desc"):
+        problems.append("The sort direction must be asc or desc; sorted newest first.")
+        direction = "desc"
+
+    page = _parse_int(first("page"), 1, problems, "page", minimum=1, maximum=1_000_000)
+    page_size = _parse_int(first("size"), DEFAULT_PAGE_SIZE, problems, "page size", minimum=1, maximum=1000)
+    if page_size not in PAGE_SIZES:
+        problems.append(f"Pages hold {', '.join(map(str, PAGE_SIZES))} invoices; showing {DEFAULT_PAGE_SIZE}.")
+        page_size = DEFAULT_PAGE_SIZE
+
+    return InvoiceQuery(period=period, date_from=date_from, date_to=date_to, vendor_ids=tuple(dict.fromkeys(vendor_ids)),
+                        number=number, statuses=tuple(statuses), sort=sort, descending=direction == "desc",
+                        page=page, page_size=page_size, problems=tuple(problems))
+
+
+def _parse_date(raw: str, label: str, problems: list[str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"The {label} “{raw[:40]}” is not a date (use YYYY-MM-DD); it was ignored.")
+        return None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        problems.append(f"The {label} {raw} is out of range; it was ignored.")
+        return None
+    return value
+
+
+def _parse_int(raw: str, default: int, problems: list[str], label: str, *, minimum: int, maximum: int) -> int:
+    if not raw:
+        return default
+    if raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum:
+        return int(raw)
+    problems.append(f"“{raw[:40]}” is not a valid {label}; showing {default}.")
+    return default
