@@ -11,7 +11,7 @@ from pages.access import page_principal
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.invoices import get_invoice_detail
+from services.invoices import get_invoice_detail, record_invoice_denial
 from services.runtime import current_runtime, unit_of_work
 from services.support import ask_about_invoice
 from services.time import today_for
@@ -33,18 +33,15 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
     principal = page_principal(request)
     if principal.is_staff:
         return RedirectResponse("/settings", status_code=303)
-    if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
-        return not_found()
     today = today_for(principal.timezone)
     try:
+        if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
+            raise NotFound("not an invoice id")
         with unit_of_work() as db:
             detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=current_runtime().secret_key)
     except NotFound:
-        with unit_of_work() as db:  # the denial is audited too (the failed read rolled back)
-            from services.audit import record_audit
-
-            record_audit(db, current_runtime().secret_key, "invoice.view", "denied", principal=principal,
-                         object_type="invoice", object_id=invoice_id[:12], reason="not_found")
+        with unit_of_work() as db:
+            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id)
         return not_found()
     fmt = formatter_for(principal)
     with signed_in_frame(request, f"Invoice {detail.number}") as (principal, guard):

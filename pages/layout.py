@@ -10,7 +10,10 @@ from nicegui import ui
 
 from components.frame import AccountBadge, NavItem, frame
 from pages.access import SessionGuard, page_principal
+from services.formatting import valid_timezone
 from services.principal import Principal
+from services.runtime import unit_of_work
+from services.users import set_preferences
 
 CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Settings", "/settings", "settings"))
 STAFF_NAV = (NavItem("Settings", "/settings", "settings"),)
@@ -25,4 +28,20 @@ def signed_in_frame(request: Request, title: str) -> Iterator[tuple[Principal, S
     badge = AccountBadge(name=principal.label, detail=principal.role.value.title())
     with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout"):
         guard.start_watching()
+        if not principal.timezone_chosen:
+            ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)
         yield principal, guard
+
+
+BROWSER_TIMEZONE_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+
+
+async def adopt_browser_timezone(principal: Principal) -> None:
+    """Until the user picks a zone in Settings, take the browser's (dates show in it from the next page)."""
+    try:
+        zone = await ui.run_javascript(BROWSER_TIMEZONE_JS, timeout=5)
+    except TimeoutError:
+        return
+    if isinstance(zone, str) and valid_timezone(zone):
+        with unit_of_work() as db:
+            set_preferences(db, principal, timezone=zone)

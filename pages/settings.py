@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import Request
 from nicegui import ui
 
 from components.forms import post_form
 from components.notice import notice
 from components.session_list import session_list
+from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
 from services.account import PASSWORD_CHANGE_PROBLEMS
+from services.errors import InvalidInput
+from services.formatting import OFFERED_LOCALES, locale_label, timezone_choices
 from services.recovery_codes import remaining_recovery_codes
 from services.runtime import current_runtime, unit_of_work
 from services.sessions import active_sessions
+from services.users import set_preferences
 
 
-def _utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
-
-def settings_page(request: Request, password: str = "", ended: str = "") -> None:
-    with signed_in_frame(request, "Settings") as (principal, _guard):
+def settings_page(request: Request, password: str = "", ended: str = "", saved: str = "") -> None:
+    with signed_in_frame(request, "Settings") as (principal, guard):
         with unit_of_work() as db:
             sessions = active_sessions(db, principal, current_runtime().settings)
             codes_left = remaining_recovery_codes(db, principal.user_id)
@@ -31,6 +30,32 @@ def settings_page(request: Request, password: str = "", ended: str = "") -> None
             with ui.card().classes("w-full p-5 gap-3"):
                 ui.label("Your account").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
                 ui.label(f"{principal.label} · {principal.email} · {principal.role.value}").classes("portal-muted")
+
+            with ui.card().classes("w-full p-5 gap-3"):
+                ui.label("Language and time zone").classes("text-lg font-semibold").props(
+                    'role="heading" aria-level="2"')
+                ui.label("Dates, amounts and times are shown this way.").classes("portal-muted")
+                locales = {code: locale_label(code) for code in OFFERED_LOCALES}
+                locales.setdefault(principal.locale, locale_label(principal.locale))
+                with ui.row().classes("w-full gap-3 items-start"):
+                    locale_select = ui.select(locales, label="Language and region", value=principal.locale).props(
+                        "outlined").classes("w-72 max-w-full")
+                    zone_select = ui.select(timezone_choices(), label="Time zone", value=principal.timezone,
+                                            with_input=True).props("outlined").classes("w-72 max-w-full")
+
+                def save_preferences() -> None:
+                    try:
+                        with unit_of_work() as db:
+                            set_preferences(db, principal, locale=locale_select.value, timezone=zone_select.value)
+                    except InvalidInput as error:
+                        ui.notify(str(error), type="negative")
+                        return
+                    ui.navigate.to("/settings?saved=preferences")
+
+                if saved == "preferences":
+                    notice("Saved. Dates and amounts now follow your choice.", "positive")
+                ui.button("Save", on_click=guard.guarded(save_preferences)).props("unelevated no-caps").classes(
+                    "self-start")
 
             with ui.card().classes("w-full p-5 gap-3"):
                 ui.label("Password").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
@@ -61,7 +86,7 @@ def settings_page(request: Request, password: str = "", ended: str = "") -> None
                 ui.label("Signed-in devices").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
                 if ended.isdigit():
                     notice(f"Signed out {ended} other device{'s' if ended != '1' else ''}.", "positive")
-                session_list(sessions, _utc)
+                session_list(sessions, formatter_for(principal).datetime)
                 if len(sessions) > 1:
                     with post_form("/auth/sessions/revoke-others"):
                         ui.button("Sign out everywhere else", icon="logout").props("type=submit outline no-caps")

@@ -242,8 +242,6 @@ def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today
     access = customer_access(db, principal, today)
     invoice = db.exec(select(Invoice).where(Invoice.id == invoice_id, *access.invoice_conditions())).first()
     if invoice is None:
-        record_audit(db, secret_key, audit_action, "denied", principal=principal, object_type="invoice",
-                     object_id=invoice_id, reason="not_found")
         raise NotFound("This invoice does not exist or is not yours to see.")
     vendor = db.get(Vendor, invoice.vendor_id)
     customer = db.get(Customer, invoice.customer_id)
@@ -267,6 +265,13 @@ def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today
         paid_minor=invoice.amount_paid_minor, timeline=_timeline(invoice, payments, today), version=invoice.version,
         can_download_pdf=access.can(Capability.DOWNLOAD_PDF), can_ask_support=access.can(Capability.ASK_SUPPORT),
     )
+
+
+def record_invoice_denial(db: Session, secret_key: str, principal: Principal, invoice_id: str | int,
+                          action: str = "invoice.view") -> None:
+    """Audit a refused invoice access (in its own unit of work: the refused read rolled back)."""
+    record_audit(db, secret_key, action, "denied", principal=principal, object_type="invoice",
+                 object_id=str(invoice_id)[:12], reason="not_found")
 
 
 def _tax_summary(lines: list[InvoiceLine]) -> list[TaxLine]:

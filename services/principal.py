@@ -30,6 +30,7 @@ class Principal:
     request: RequestInfo = RequestInfo()
     locale: str = "en_US"
     timezone: str = "UTC"
+    timezone_chosen: bool = False  # False: UTC until the browser tells us the user's zone
 
     @property
     def is_staff(self) -> bool:

@@ -48,7 +48,7 @@ class SessionState:
             email=self.user.email, display_name=self.user.display_name, role=self.user.role,
             customer_id=self.user.customer_id, request=request,
             locale=self.user.locale or locale_from_accept_language(request.accept_language),
-            timezone=self.user.timezone or DEFAULT_TIMEZONE,
+            timezone=self.user.timezone or DEFAULT_TIMEZONE, timezone_chosen=self.user.timezone is not None,
         )
 
 
