@@ -122,3 +122,17 @@ class LoginSession(SQLModel, table=True):
     # Encrypted, short-lived: the secret being enrolled, and new recovery codes until shown once.
     pending_totp_secret: str | None = Field(default=None, max_length=512)
     pending_recovery_codes: str | None = Field(default=None, max_length=2048)
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time link that lets an invited user set a password; only the token's hash is stored."""
+
+    __tablename__ = "invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

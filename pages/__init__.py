@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from pages import dashboard, invoice, login, recovery_codes, second_factor, settings
+from pages import dashboard, invitation, invoice, login, recovery_codes, second_factor, settings, team
 
 
 def register_pages() -> None:
@@ -12,5 +12,7 @@ def register_pages() -> None:
     ui.page("/login/enroll", title="Set up two-step verification")(second_factor.enroll_page)
     ui.page("/account/recovery-codes", title="Recovery codes")(recovery_codes.recovery_codes_page)
     ui.page("/settings", title="Settings")(settings.settings_page)
+    ui.page("/team", title="Team")(team.team_page)
+    ui.page("/invite/{token}", title="Accept invitation")(invitation.invitation_page)
     ui.page("/", title="Invoices")(dashboard.dashboard_page)
     ui.page("/invoices/{invoice_id}", title="Invoice")(invoice.invoice_page)

@@ -9,6 +9,7 @@ from fastapi import Request
 from nicegui import ui
 
 from components.frame import AccountBadge, NavItem, frame
+from data.types import Role
 from pages.access import SessionGuard, page_principal
 from services.formatting import valid_timezone
 from services.principal import Principal
@@ -16,6 +17,8 @@ from services.runtime import unit_of_work
 from services.users import set_preferences
 
 CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Settings", "/settings", "settings"))
+OWNER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Team", "/team", "group"),
+             NavItem("Settings", "/settings", "settings"))
 STAFF_NAV = (NavItem("Settings", "/settings", "settings"),)
 
 
@@ -24,7 +27,7 @@ def signed_in_frame(request: Request, title: str) -> Iterator[tuple[Principal, S
     """Enter the frame for the signed-in user of `request`; yields who it is and the guard."""
     principal = page_principal(request)
     guard = SessionGuard(request)
-    nav = STAFF_NAV if principal.is_staff else CUSTOMER_NAV
+    nav = STAFF_NAV if principal.is_staff else OWNER_NAV if principal.role == Role.OWNER else CUSTOMER_NAV
     badge = AccountBadge(name=principal.label, detail=principal.role.value.title())
     with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout"):
         guard.start_watching()

@@ -16,6 +16,7 @@ LOGIN_MESSAGES = {
     "expired": "Your session has ended. Please sign in again.",
     "signed_out": "You have signed out.",
     "origin": "The sign-in form was sent from another site and was refused.",
+    "password_set": "Your password is set. Sign in to set up two-step verification.",
 }
 
 
@@ -26,7 +27,7 @@ def login_page(next: str = "/", error: str = "") -> None:  # noqa: A002 - `next`
             ui.label("Sign in").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
             ui.label("Your invoices, payments and documents in one place.").classes("portal-muted")
             if error in LOGIN_MESSAGES:
-                notice(LOGIN_MESSAGES[error], "info" if error == "signed_out" else "negative")
+                notice(LOGIN_MESSAGES[error], "info" if error in ("signed_out", "password_set") else "negative")
             with post_form("/auth/login", hidden={"next": next}).classes("w-full flex flex-col gap-4"):
                 ui.input("E-mail").props(
                     'name=email type=email autocomplete=username outlined autofocus required').classes("w-full")

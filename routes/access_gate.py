@@ -14,8 +14,8 @@ from routes.web_session import read_session_token
 from services.runtime import current_runtime, unit_of_work
 from services.sessions import SessionState, resolve_session
 
-PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/healthz", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/static/")
+PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/static/", "/invite/")
 # Reachable between the password step and the second factor.
 HALF_SESSION_PATHS = frozenset({"/login/mfa", "/login/enroll", "/auth/mfa", "/auth/mfa/enroll", "/auth/logout"})
 STAFF_PREFIXES = ("/admin",)

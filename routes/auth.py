@@ -17,7 +17,8 @@ from routes.web_session import (
     same_origin,
     set_session_cookie,
 )
-from services import account, login
+from services import account, login, team
+from services.errors import InvalidInput, NotFound
 from services.runtime import current_runtime, unit_of_work
 from services.throttle import SlidingWindowLimiter
 
@@ -104,6 +105,23 @@ def build_auth_router() -> APIRouter:
             set_session_cookie(response, request, result.token)
             return response
         return _second_factor_response(request, result, "/login/enroll", safe_next_path(next))
+
+    @router.post("/invite")
+    def post_invite(request: Request, token: FormText = "", password: FormText = "", repeat: FormText = "") -> Response:
+        if refused := _refuse_foreign_origin(request):
+            return refused
+        info = request_info(request)
+        if not login_limiter.allow(info.ip or "unknown"):  # guessing links costs like guessing passwords
+            return HTMLResponse(THROTTLED_PAGE, status_code=429, headers={"retry-after": "60"})
+        link = f"/invite/{quote(token[:128], safe='')}"
+        if password != repeat:
+            return _see_other(f"{link}?problem=mismatch")
+        try:
+            with unit_of_work() as db:
+                team.accept_invitation(db, current_runtime(), token, password, info)
+        except (InvalidInput, NotFound) as error:
+            return _see_other(f"{link}?problem={error.code}")
+        return _see_other("/login?error=password_set")
 
     @router.post("/logout")
     def post_logout(request: Request) -> Response:

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1)
     login_posts_per_ip_minute: int = Field(default=10, ge=1)
 
+    invitation_days: int = Field(default=7, ge=1, le=60)
+
     smtp_url: str | None = None
     mail_from: str = "Invoice Portal <invoices@localhost>"
     ledger_poll_seconds: float = Field(default=2.0, gt=0)

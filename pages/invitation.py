@@ -1,0 +1,39 @@
+"""An invited person sets their password through a one-time link."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from components.forms import post_form
+from components.frame import frame
+from components.notice import notice
+from services.account import PASSWORD_CHANGE_PROBLEMS
+from services.runtime import unit_of_work
+from services.team import describe_invitation
+
+PROBLEMS = PASSWORD_CHANGE_PROBLEMS | {"expired": "This invitation link is not valid any more. Ask for a new one."}
+
+
+def invitation_page(token: str, problem: str = "") -> None:
+    with unit_of_work() as db:
+        invitation = describe_invitation(db, token)
+    with frame("Accept invitation"):
+        with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):
+            ui.label("Welcome to Invoice Portal").classes("text-2xl font-semibold").props(
+                'role="heading" aria-level="1"')
+            if invitation is None:
+                notice(PROBLEMS["expired"], "negative")
+                ui.link("Go to sign-in", "/login")
+                return
+            ui.label(f"You were invited as {invitation.email}"
+                     + (f" to see the invoices of {invitation.customer_name}." if invitation.customer_name else ".")
+                     ).classes("portal-muted")
+            if problem in PROBLEMS:
+                notice(PROBLEMS[problem], "negative")
+            with post_form("/auth/invite", hidden={"token": token}).classes("w-full flex flex-col gap-4"):
+                ui.input("Choose a password", password=True, password_toggle_button=True).props(
+                    'name=password autocomplete=new-password outlined required minlength=10 '
+                    'hint="At least 10 characters; a few random words work well"').classes("w-full")
+                ui.input("Repeat the password", password=True).props(
+                    "name=repeat autocomplete=new-password outlined required").classes("w-full")
+                ui.button("Set password").props("type=submit unelevated no-caps size=lg").classes("w-full")

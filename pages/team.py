@@ -1,0 +1,120 @@
+"""Owners manage who of their company may see the invoices."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from nicegui import ui
+
+from components.notice import notice
+from data.types import Role
+from pages.access import page_principal
+from pages.formatting import formatter_for
+from pages.layout import signed_in_frame
+from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
+from services.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
+from services.runtime import current_runtime, unit_of_work
+from services.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
+from services.time import today_for
+
+NOT_AVAILABLE = HTMLResponse("<!doctype html><title>Not found</title><p>Not found. <a href='/'>Your invoices</a>",
+                             status_code=404)
+
+
+def team_page(request: Request) -> HTMLResponse | None:
+    principal = page_principal(request)
+    today = today_for(principal.timezone)
+    try:
+        with unit_of_work() as db:
+            customer_access(db, principal, today).require(Capability.MANAGE_TEAM)
+    except (Forbidden, NotFound):
+        return NOT_AVAILABLE
+    fmt = formatter_for(principal)
+    base_url = current_runtime().settings.public_url or str(request.base_url).rstrip("/")
+    with signed_in_frame(request, "Team") as (principal, guard):
+        ui.label("Team").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        ui.label("People of your company who can sign in and see its invoices.").classes("portal-muted")
+
+        @ui.refreshable
+        def members() -> None:
+            with unit_of_work() as db:
+                team = list_team(db, principal, today)
+            with ui.column().classes("w-full gap-2"):
+                for member in team:
+                    with ui.row().classes("w-full items-center gap-3 p-3 rounded-lg border border-gray-200 bg-white"):
+                        ui.icon("person").classes("text-2xl text-gray-600")
+                        with ui.column().classes("gap-0 grow min-w-0"):
+                            ui.label(member.display_name or member.email).classes("font-medium break-all")
+                            detail = f"{member.email} · {member.role.value}"
+                            if not member.active:
+                                detail += " · removed"
+                            elif member.invited_pending:
+                                detail += " · invitation not accepted yet"
+                            elif member.last_login_at:
+                                detail += f" · last sign-in {fmt.date(member.last_login_at.date())}"
+                            ui.label(detail).classes("text-sm portal-muted break-all")
+                        if member.is_me:
+                            ui.badge("You", color="primary")
+                        elif member.active:
+                            ui.button("Remove", icon="person_remove",
+                                      on_click=lambda m=member: confirm_removal(m.user_id, m.email)).props(
+                                f'flat no-caps color=negative aria-label="Remove {member.email}"')
+
+        def confirm_removal(user_id: int, email: str) -> None:
+            with ui.dialog() as dialog, ui.card().classes("gap-3"):
+                ui.label(f"Remove {email}?").classes("text-lg font-semibold")
+                ui.label("They are signed out at once and cannot sign in again.").classes("portal-muted")
+
+                def remove() -> None:
+                    try:
+                        with unit_of_work() as db:
+                            remove_member(db, current_runtime(), principal, user_id, today)
+                    except (InvalidInput, NotFound, Forbidden) as error:
+                        ui.notify(str(error), type="negative")
+                    else:
+                        ui.notify(f"{email} was removed.", type="positive")
+                    dialog.close()
+                    members.refresh()
+
+                with ui.row().classes("w-full justify-end"):
+                    ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
+                    ui.button("Remove", on_click=guard.guarded(remove)).props("unelevated no-caps color=negative")
+            dialog.open()
+
+        members()
+
+        with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
+            ui.label("Invite someone").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+            with ui.row().classes("w-full gap-3 items-start"):
+                email = ui.input("E-mail").props("outlined type=email maxlength=320").classes("w-64 max-w-full")
+                name = ui.input("Name (optional)").props("outlined maxlength=200").classes("w-56 max-w-full")
+                role = ui.select({r.value: f"{r.value.title()}: {ROLE_DESCRIPTIONS[r]}" for r in CUSTOMER_ROLES},
+                                 label="Role", value=Role.VIEWER.value).props("outlined").classes("w-72 max-w-full")
+            result = ui.column().classes("w-full")
+
+            def invite() -> None:
+                result.clear()
+                try:
+                    with unit_of_work() as db:
+                        issued = invite_member(db, current_runtime(), principal, email=email.value or "",
+                                               role=Role(role.value), display_name=name.value or "", today=today)
+                except (InvalidInput, LimitExceeded, Forbidden) as error:
+                    with result:
+                        notice(str(error), "negative")
+                    return
+                link = f"{base_url}/invite/{issued.token}"
+                with result:
+                    notice(f"Invitation for {issued.email} created. Send them this link; it works once, until "
+                           f"{fmt.datetime(issued.expires_at)}.", "positive")
+                    with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                        ui.input(value=link).props('readonly outlined dense aria-label="Invitation link"').classes(
+                            "grow font-mono")
+                        ui.button("Copy", icon="content_copy",
+                                  on_click=lambda: ui.clipboard.write(link)).props("outline no-caps")
+                email.value = ""
+                name.value = ""
+                members.refresh()
+
+            ui.button("Create invitation", icon="person_add", on_click=guard.guarded(invite)).props(
+                "unelevated no-caps").classes("self-start")
+    return None
