@@ -31,6 +31,7 @@ def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = N
         port=port or runtime.settings.port,
         title=BRAND_NAME,
         favicon="🧾",
+        language="en-US",
         reload=False,
         show=False,
         storage_secret=runtime.secret_key,
