@@ -54,6 +54,7 @@ class Invoice(SQLModel, table=True):
         sa.Index("ix_invoice_customer_vendor_date", "customer_id", "vendor_id", "issue_date"),
         sa.Index("ix_invoice_customer_status", "customer_id", "status", "issue_date"),
         sa.Index("ix_invoice_customer_due_date", "customer_id", "due_date"),
+        sa.Index("ix_invoice_customer_amount", "customer_id", "total_minor"),
         sa.CheckConstraint("total_minor = subtotal_minor + tax_minor", name="total_is_sum"),
         sa.CheckConstraint("subtotal_minor >= 0 AND tax_minor >= 0", name="amounts_not_negative"),
         sa.CheckConstraint("amount_paid_minor >= 0", name="paid_not_negative"),
