@@ -68,6 +68,9 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
             load_demo(runtime.engine, DemoOptions())
         _print_demo_logins(f"{DEFAULT_DEMO_PASSWORD}, unless the demo was loaded with --password")
     host, port = args.host or settings.host, args.port or settings.port
+    from services.background import start_background_jobs
+
+    app.on_startup(start_background_jobs)
     print(f"Invoice Portal serves http://{host}:{port}  (Ctrl+C stops it)", flush=True)
     start_app(runtime, host=host, port=port)
     return 0

@@ -8,9 +8,9 @@ from datetime import date
 
 from nicegui import ui
 
-from components.status_badge import STATUS_LABELS
 from data.types import InvoiceStatus
 from services.invoice_query import CUSTOMER_STATUSES, PERIOD_LABELS, InvoiceQuery, Period
+from services.invoice_status import STATUS_LABELS
 from services.invoices import VendorOption
 
 ALL_DATES = "all"

@@ -3,12 +3,8 @@
 from nicegui import ui
 
 from data.types import InvoiceStatus
+from services.invoice_status import STATUS_LABELS
 
-STATUS_LABELS = {
-    InvoiceStatus.DRAFT: "Draft", InvoiceStatus.ISSUED: "Open", InvoiceStatus.PARTIALLY_PAID: "Partially paid",
-    InvoiceStatus.PAID: "Paid", InvoiceStatus.OVERDUE: "Overdue", InvoiceStatus.VOID: "Void",
-    InvoiceStatus.REFUNDED: "Refunded",
-}
 # Text and background pairs with at least 4.5:1 contrast.
 _STYLES = {
     InvoiceStatus.DRAFT: "bg-gray-100 text-gray-800", InvoiceStatus.ISSUED: "bg-blue-100 text-blue-900",

@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from pages import dashboard, invitation, invoice, login, recovery_codes, second_factor, settings, team
+from pages import dashboard, invitation, invoice, login, recovery_codes, second_factor, settings, team, verify
 
 
 def register_pages() -> None:
@@ -13,6 +13,7 @@ def register_pages() -> None:
     ui.page("/account/recovery-codes", title="Recovery codes")(recovery_codes.recovery_codes_page)
     ui.page("/settings", title="Settings")(settings.settings_page)
     ui.page("/team", title="Team")(team.team_page)
+    ui.page("/verify", title="Verify a document")(verify.verify_page)
     ui.page("/invite/{token}", title="Accept invitation")(invitation.invitation_page)
     ui.page("/", title="Invoices")(dashboard.dashboard_page)
     ui.page("/invoices/{invoice_id}", title="Invoice")(invoice.invoice_page)

@@ -10,6 +10,7 @@ from components.invoice_detail import invoice_header, line_items, parties, payme
 from pages.access import page_principal
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
+from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.invoices import get_invoice_detail, record_invoice_denial
 from services.runtime import current_runtime, unit_of_work
@@ -39,6 +40,7 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
             raise NotFound("not an invoice id")
         with unit_of_work() as db:
             detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=current_runtime().secret_key)
+            sha256 = document_hash(db, detail.id, detail.version)
     except NotFound:
         with unit_of_work() as db:
             record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id)
@@ -48,6 +50,9 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
         ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')
         invoice_header(detail, fmt)
         with ui.row().classes("gap-2 flex-wrap"):
+            if detail.can_download_pdf:
+                ui.button("Download PDF", icon="picture_as_pdf",
+                          on_click=lambda: ui.navigate.to(f"/invoices/{detail.id}/pdf")).props("unelevated no-caps")
             if detail.can_ask_support:
                 ui.button("Ask about this invoice", icon="help_outline",
                           on_click=guard.guarded(lambda: question_dialog.open())).props("outline no-caps")
@@ -56,6 +61,15 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
         with ui.element("div").classes("grid grid-cols-1 md:grid-cols-2 gap-4 w-full"):
             payments(detail, fmt)
             timeline(detail, fmt)
+        with ui.card().classes("w-full p-4 gap-1"):
+            ui.label("Proof of authenticity").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+            if sha256:
+                ui.label(f"SHA-256 of the PDF (version {detail.version}):").classes("text-sm portal-muted")
+                ui.label(sha256).classes("font-mono text-xs break-all select-all").props('data-testid="sha256"')
+                ui.link("Check a PDF you received", "/verify").classes("text-sm text-blue-800")
+            else:
+                ui.label("The PDF of this version is being prepared; its SHA-256 appears here once it exists.").classes(
+                    "text-sm portal-muted")
         if detail.payment_instructions and detail.due_minor:
             with ui.card().classes("w-full p-4 gap-1"):
                 ui.label("How to pay").classes("text-lg font-semibold").props('role="heading" aria-level="2"')

@@ -7,6 +7,11 @@ from datetime import date
 from data.types import InvoiceStatus
 
 OPEN_STATUSES = frozenset({InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE})
+STATUS_LABELS = {
+    InvoiceStatus.DRAFT: "Draft", InvoiceStatus.ISSUED: "Open", InvoiceStatus.PARTIALLY_PAID: "Partially paid",
+    InvoiceStatus.PAID: "Paid", InvoiceStatus.OVERDUE: "Overdue", InvoiceStatus.VOID: "Void",
+    InvoiceStatus.REFUNDED: "Refunded",
+}
 
 
 def derive_status(

@@ -242,16 +242,29 @@ def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today
                        audit_action: str = "invoice.view") -> InvoiceDetail:
     """One visible invoice in full, audited as viewed; NotFound when missing or not the user's."""
     access = customer_access(db, principal, today)
+    invoice = visible_invoice(db, access, invoice_id)
+    record_audit(db, secret_key, audit_action, "success", principal=principal, object_type="invoice",
+                 object_id=invoice.id)
+    return build_invoice_detail(db, invoice, today, can_download_pdf=access.can(Capability.DOWNLOAD_PDF),
+                                can_ask_support=access.can(Capability.ASK_SUPPORT))
+
+
+def visible_invoice(db: Session, access: CustomerAccess, invoice_id: int) -> Invoice:
+    """The invoice if this user may see it; NotFound (the same for missing and foreign) otherwise."""
     invoice = db.exec(select(Invoice).where(Invoice.id == invoice_id, *access.invoice_conditions())).first()
     if invoice is None:
         raise NotFound("This invoice does not exist or is not yours to see.")
+    return invoice
+
+
+def build_invoice_detail(db: Session, invoice: Invoice, today: date, *, can_download_pdf: bool = False,
+                         can_ask_support: bool = False) -> InvoiceDetail:
+    """Everything about one invoice, for the page or the PDF. No access check: callers do that."""
     vendor = db.get(Vendor, invoice.vendor_id)
     customer = db.get(Customer, invoice.customer_id)
     assert vendor is not None and customer is not None and invoice.id is not None
     lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)).all()
     payments = db.exec(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.received_at)).all()
-    record_audit(db, secret_key, audit_action, "success", principal=principal, object_type="invoice",
-                 object_id=invoice.id)
     return InvoiceDetail(
         id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
         issue_date=invoice.issue_date, due_date=invoice.due_date, terms=invoice.terms, notes=invoice.notes,
@@ -265,7 +278,7 @@ def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today
                   for p in payments],
         subtotal_minor=invoice.subtotal_minor, tax_minor=invoice.tax_minor, total_minor=invoice.total_minor,
         paid_minor=invoice.amount_paid_minor, timeline=_timeline(invoice, payments, today), version=invoice.version,
-        can_download_pdf=access.can(Capability.DOWNLOAD_PDF), can_ask_support=access.can(Capability.ASK_SUPPORT),
+        can_download_pdf=can_download_pdf, can_ask_support=can_ask_support,
     )
 
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     login_posts_per_ip_minute: int = Field(default=10, ge=1)
 
     invitation_days: int = Field(default=7, ge=1, le=60)
+    document_locale: str = Field(default="en_US", description="language of invoice PDFs (one per version)")
+    export_immediate_limit: int = Field(default=200, ge=1, description="larger archives are built in the background")
+    export_link_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     smtp_url: str | None = None
     mail_from: str = "Invoice Portal <invoices@localhost>"

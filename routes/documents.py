@@ -1,0 +1,47 @@
+"""GET /invoices/{id}/pdf: the stored PDF, through the same access check as the detail page."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from routes.web_session import request_info
+from services.documents.downloads import download_invoice_pdf
+from services.errors import Forbidden, NotFound
+from services.invoices import record_invoice_denial
+from services.runtime import current_runtime, unit_of_work
+from services.time import today_for
+
+router = APIRouter(include_in_schema=False)
+NOT_FOUND = ("<!doctype html><title>Not found</title><p>This invoice does not exist or is not yours to see. "
+             "<a href='/'>Your invoices</a>")
+
+
+def attachment_header(filename: str) -> str:
+    """RFC 6266: an ASCII fallback and the exact UTF-8 name in filename*."""
+    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in ".-_") else "_" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.get("/invoices/{invoice_id}/pdf")
+def invoice_pdf(request: Request, invoice_id: str) -> Response:
+    principal = request.state.session_state.principal(request_info(request))
+    try:
+        if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
+            raise NotFound("not an invoice id")
+        with unit_of_work() as db:
+            download = download_invoice_pdf(db, current_runtime(), principal, int(invoice_id),
+                                            today_for(principal.timezone))
+    except NotFound:
+        with unit_of_work() as db:
+            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, "invoice.download")
+        return HTMLResponse(NOT_FOUND, status_code=404)
+    except Forbidden as error:
+        return HTMLResponse(f"<!doctype html><title>Not included</title><p>{html.escape(str(error))} <a href='/'>Back</a>",
+                            status_code=403)
+    return Response(download.content, media_type="application/pdf",
+                    headers={"content-disposition": attachment_header(download.filename),
+                             "x-content-sha256": download.sha256})

@@ -1,0 +1,1 @@
+"""Invoice documents: PDF rendering, their storage with SHA-256, downloads and archives."""

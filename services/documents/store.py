@@ -1,0 +1,84 @@
+"""Rendered PDFs, one per invoice version, stored with their SHA-256 and served from storage."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from data import Document, Invoice, InvoiceStatus, Vendor
+from services.documents.render import render_invoice_pdf
+from services.formatting import Formatter
+from services.invoices import build_invoice_detail
+
+
+@dataclass(frozen=True)
+class StoredPdf:
+    invoice_id: int
+    version: int
+    sha256: str
+    content: bytes
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def stored_document(db: Session, invoice_id: int, version: int) -> StoredPdf | None:
+    row = db.exec(select(Document).where(Document.invoice_id == invoice_id, Document.version == version)).first()
+    return None if row is None else StoredPdf(invoice_id, version, row.sha256, row.content)
+
+
+def document_hash(db: Session, invoice_id: int, version: int) -> str | None:
+    """The SHA-256 of the stored PDF of that version, without loading the PDF."""
+    return db.exec(select(Document.sha256).where(Document.invoice_id == invoice_id,
+                                                 Document.version == version)).first()
+
+
+def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> StoredPdf:
+    """The stored PDF of the invoice's current version, rendered and stored now if missing."""
+    assert invoice.id is not None
+    existing = stored_document(db, invoice.id, invoice.version)
+    if existing is not None:
+        return existing
+    content = render_invoice_pdf(build_invoice_detail(db, invoice, today), Formatter(locale=locale))
+    digest = sha256_of(content)
+    try:
+        with db.begin_nested():
+            db.add(Document(invoice_id=invoice.id, version=invoice.version, sha256=digest, size_bytes=len(content),
+                            content=content))
+    except sa.exc.IntegrityError:  # rendered at the same moment elsewhere: keep the first one
+        stored = stored_document(db, invoice.id, invoice.version)
+        assert stored is not None
+        return stored
+    return StoredPdf(invoice.id, invoice.version, digest, content)
+
+
+def render_missing_documents(db: Session, locale: str, today: date, limit: int = 50) -> int:
+    """Render PDFs for up to `limit` issued invoice versions that have none yet; returns how many."""
+    missing = db.exec(
+        select(Invoice).outerjoin(Document, sa.and_(Document.invoice_id == Invoice.id,
+                                                    Document.version == Invoice.version))
+        .where(Document.id.is_(None), Invoice.status != InvoiceStatus.DRAFT)  # type: ignore[union-attr]
+        .order_by(Invoice.issue_date.desc()).limit(limit)  # type: ignore[attr-defined]
+    ).all()
+    for invoice in missing:
+        ensure_document(db, invoice, locale, today)
+    return len(missing)
+
+
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def pdf_filename(vendor_name: str, number: str) -> str:
+    """`vendor-number.pdf`, with anything but letters, digits, dot and dash turned into dashes."""
+    stem = _UNSAFE.sub("-", f"{vendor_name}-{number}").strip("-.")[:150] or "invoice"
+    return f"{stem}.pdf"
+
+
+def vendor_name(db: Session, vendor_id: int) -> str:
+    return db.exec(select(Vendor.name).where(Vendor.id == vendor_id)).one()
