@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from nicegui import ui
@@ -17,3 +18,18 @@ def post_form(action: str, *, hidden: Mapping[str, str] | None = None) -> ui.ele
             field.props["name"] = name
             field.props["value"] = value  # set as data, never parsed as a props string
     return form
+
+
+class ExportForm:
+    """A hidden form that posts an export request, so the browser receives the file as a download."""
+
+    def __init__(self) -> None:
+        self.form = post_form("/exports", hidden={"selection": "", "kind": "zip"}).props("data-export-form")
+        self.form.set_visibility(False)
+
+    def submit(self, selection: str, kind: str) -> None:
+        ui.run_javascript(
+            "const f = document.querySelector('[data-export-form]');"
+            f"f.elements.selection.value = {json.dumps(selection)}; f.elements.kind.value = {json.dumps(kind)};"
+            "f.submit();"
+        )

@@ -30,18 +30,29 @@ class TableFormat:
 
 
 def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey, descending: bool,
-                  on_sort: Callable[[SortKey], None], link: Callable[[int], str]) -> None:
-    """Both layouts; CSS shows one. Numbers are links, so every row opens by keyboard too."""
+                  on_sort: Callable[[SortKey], None], link: Callable[[int], str],
+                  selected: set[int] | None = None, on_select: Callable[[int, bool], None] | None = None) -> None:
+    """Both layouts; CSS shows one. Numbers are links, so every row opens by keyboard too.
+
+    With `selected` and `on_select`, each row gets a checkbox (for exporting chosen invoices).
+    """
+    selectable = selected is not None and on_select is not None
     with ui.element("div").classes("w-full overflow-x-auto max-md:hidden rounded-lg border border-gray-200 bg-white"):
         with ui.element("table").classes("w-full text-sm").props('aria-label="Invoices"'):
             with ui.element("thead").classes("bg-gray-50 text-gray-700"):
                 with ui.element("tr"):
+                    if selectable:
+                        with ui.element("th").classes("w-10 px-2").props("scope=col"):
+                            ui.label("Select").classes("sr-only")
                     for label, key, align in COLUMNS:
                         _header_cell(label, key, align, sort, descending, on_sort)
             with ui.element("tbody"):
                 for row in rows:
                     with ui.element("tr").classes("border-t border-gray-100 hover:bg-blue-50").props(
                             f'data-invoice-id="{row.id}"'):
+                        if selectable:
+                            with ui.element("td").classes("px-2"):
+                                _checkbox(row, selected, on_select)  # type: ignore[arg-type]
                         with ui.element("td").classes("px-3 py-2 font-medium"):
                             ui.link(row.number, link(row.id)).classes("text-blue-800")
                         _cell(row.vendor_name)
@@ -65,6 +76,11 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                     ui.label(f"Issued {fmt.date(row.issue_date)} · due {fmt.date(row.due_date)}").classes(
                         "text-xs portal-muted")
                     ui.label(fmt.money(row.total_minor, row.currency)).classes("font-semibold tabular-nums")
+
+
+def _checkbox(row: InvoiceRow, selected: set[int], on_select: Callable[[int, bool], None]) -> None:
+    ui.checkbox(value=row.id in selected, on_change=lambda e: on_select(row.id, bool(e.value))).props(
+        f'dense aria-label="Select invoice {row.number}"')
 
 
 def _cell(text: str, classes: str = "") -> None:

@@ -2,10 +2,11 @@
 
 from data.activity import AuditChainHead, AuditEvent, Notification, NotificationPreference
 from data.base import metadata
-from data.billing import DEFAULT_SOURCE, Document, Invoice, InvoiceLine, Payment, SupportRequest, Vendor
+from data.billing import DEFAULT_SOURCE, Document, ExportJob, Invoice, InvoiceLine, Payment, SupportRequest, Vendor
 from data.identity import Customer, Invitation, LoginSession, RecoveryCode, Tier, User
 from data.ledger import LedgerCursor, LedgerInbox
 from data.types import (
+    ExportStatus,
     InboxStatus,
     InvoiceStatus,
     NotificationKind,
@@ -17,7 +18,7 @@ from data.types import (
 )
 
 __all__ = [
-    "DEFAULT_SOURCE", "AuditChainHead", "AuditEvent", "Customer", "Document", "InboxStatus", "Invitation", "Invoice", "InvoiceLine",
+    "DEFAULT_SOURCE", "AuditChainHead", "AuditEvent", "Customer", "Document", "ExportJob", "ExportStatus", "InboxStatus", "Invitation", "Invoice", "InvoiceLine",
     "InvoiceStatus", "LedgerCursor", "LedgerInbox", "LoginSession", "Notification", "NotificationKind",
     "NotificationPreference", "Payment", "PaymentMethod", "PaymentStatus", "RecoveryCode", "Role",
     "SupportRequest", "SupportStatus", "Tier", "User", "Vendor", "metadata", "utcnow",

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from data.base import metadata  # noqa: F401  (naming convention before any table)
 from data.types import (
+    ExportStatus,
     InvoiceStatus,
     PaymentMethod,
     PaymentStatus,
@@ -163,3 +164,31 @@ class SupportRequest(SQLModel, table=True):
     channel: str = Field(default="portal", max_length=16, description="portal, email or phone")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ExportJob(SQLModel, table=True):
+    """One archive or CSV a user asked for: streamed at once, or built in the background."""
+
+    __tablename__ = "export_job"
+    __table_args__ = (
+        sa.Index("ix_export_job_user_created", "user_id", "created_at"),
+        sa.Index("ix_export_job_status", "status"),
+        sa.CheckConstraint("progress >= 0 AND progress <= invoice_count", name="progress_in_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=64, unique=True, description="random; the download link's name")
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    customer_id: int = Field(foreign_key="customer.id")
+    kind: str = Field(max_length=8, description="zip or csv")
+    background: bool = False
+    selection: str = Field(sa_type=sa.Text, description="the list query, or ids=1,2,3")
+    invoice_count: int = 0
+    progress: int = 0
+    status: ExportStatus = Field(sa_type=enum_column(ExportStatus))
+    file_name: str = Field(default="", max_length=200)
+    size_bytes: int | None = Field(default=None, sa_type=sa.BigInteger)
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -100,6 +100,15 @@ class PaymentMethod(str, enum.Enum):
 class NotificationKind(str, enum.Enum):
     NEW_INVOICE = "new_invoice"
     PAYMENT_STATUS = "payment_status"
+    EXPORT_READY = "export_ready"
+
+
+class ExportStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+    EXPIRED = "expired"
 
 
 class InboxStatus(str, enum.Enum):

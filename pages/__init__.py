@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from pages import dashboard, invitation, invoice, login, recovery_codes, second_factor, settings, team, verify
+from pages import dashboard, export, invitation, invoice, login, recovery_codes, second_factor, settings, team, verify
 
 
 def register_pages() -> None:
@@ -14,6 +14,7 @@ def register_pages() -> None:
     ui.page("/settings", title="Settings")(settings.settings_page)
     ui.page("/team", title="Team")(team.team_page)
     ui.page("/verify", title="Verify a document")(verify.verify_page)
+    ui.page("/export", title="Export")(export.export_page)
     ui.page("/invite/{token}", title="Accept invitation")(invitation.invitation_page)
     ui.page("/", title="Invoices")(dashboard.dashboard_page)
     ui.page("/invoices/{invoice_id}", title="Invoice")(invoice.invoice_page)

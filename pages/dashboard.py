@@ -13,6 +13,7 @@ from nicegui import ui
 from components.invoice_filters import invoice_filters
 from components.invoice_table import TableFormat, invoice_table
 from components.notice import notice
+from components.forms import ExportForm
 from components.pagination import pagination
 from components.summary_cards import summary_cards
 from pages.access import page_principal
@@ -21,6 +22,7 @@ from pages.layout import signed_in_frame
 from services.audit import record_audit
 from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
 from services.invoices import account_summary, list_invoices, vendor_options
+from services.permissions import Capability, customer_access
 from services.runtime import current_runtime, unit_of_work
 from services.time import today_for
 
@@ -33,6 +35,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
         return RedirectResponse("/settings", status_code=303)  # staff use the staff console
     params = {key: request.query_params.getlist(key) for key in request.query_params}
     state = {"query": parse_invoice_query(params)}
+    selected: set[int] = set()
     today = today_for(principal.timezone)
     fmt = formatter_for(principal)
     table_format = TableFormat(money=fmt.money, date=fmt.date)
@@ -40,8 +43,10 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
         with unit_of_work() as db:
             summary = account_summary(db, principal, today)
             vendors = vendor_options(db, principal, today)
+            can_export = customer_access(db, principal, today).can(Capability.EXPORT)
             record_audit(db, current_runtime().secret_key, "dashboard.view", "success", principal=principal)
         ui.add_body_html(RELOAD_ON_BACK)
+        export_form = ExportForm() if can_export else None
         ui.label("Invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         summary_cards(open_by_currency=summary.open_by_currency, open_count=summary.open_count,
                       overdue_by_currency=summary.overdue_by_currency, overdue_count=summary.overdue_count,
@@ -49,6 +54,8 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                       money=fmt.money)
 
         def apply(query: InvoiceQuery) -> None:
+            if query.with_changes(page=1) != state["query"].with_changes(page=1):
+                selected.clear()  # a new filter starts a new selection
             state["query"] = query
             query_string = query.to_query_string()
             ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
@@ -59,6 +66,31 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             query = state["query"]
             descending = not query.descending if key == query.sort else key != SortKey.NUMBER
             apply(query.with_changes(sort=key, descending=descending))
+
+        def toggle(invoice_id: int, on: bool) -> None:
+            (selected.add if on else selected.discard)(invoice_id)
+            export_bar.refresh()
+
+        @ui.refreshable
+        def export_bar(total: int) -> None:
+            assert export_form is not None
+            if selected:
+                text = f"{len(selected)} selected"
+                selection = "ids=" + ",".join(map(str, sorted(selected)))
+            else:
+                text = f"All {total:,} matching"
+                selection = state["query"].with_changes(page=1).to_query_string()
+            with ui.row().classes("w-full items-center gap-2 justify-end"):
+                ui.label(f"{text}:").classes("text-sm portal-muted")
+                ui.button("ZIP", icon="folder_zip", on_click=guard.guarded(
+                    lambda: export_form.submit(selection, "zip"))).props(
+                    f'outline dense no-caps aria-label="Export {text} as ZIP"')
+                ui.button("CSV", icon="table_view", on_click=guard.guarded(
+                    lambda: export_form.submit(selection, "csv"))).props(
+                    f'outline dense no-caps aria-label="Export {text} as CSV"')
+                if selected:
+                    ui.button("Clear selection", on_click=lambda: (selected.clear(), results.refresh())).props(
+                        "flat dense no-caps")
 
         @ui.refreshable
         def filters() -> None:
@@ -81,8 +113,11 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                         ui.button("Reset filters", icon="filter_alt_off",
                                   on_click=guard.guarded(lambda: apply(InvoiceQuery()))).props("outline no-caps")
                 return
+            if export_form is not None:
+                export_bar(page.total)
             invoice_table(page.rows, table_format, sort=query.sort, descending=query.descending,
-                          on_sort=guard.guarded(sort_by), link=lambda invoice_id: f"/invoices/{invoice_id}")
+                          on_sort=guard.guarded(sort_by), link=lambda invoice_id: f"/invoices/{invoice_id}",
+                          selected=selected if export_form else None, on_select=toggle if export_form else None)
             pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
                        page_sizes=PAGE_SIZES,
                        on_page=guard.guarded(lambda number: apply(query.with_changes(page=number))),

@@ -16,9 +16,10 @@ from services.principal import Principal
 from services.runtime import unit_of_work
 from services.users import set_preferences
 
-CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Settings", "/settings", "settings"))
-OWNER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Team", "/team", "group"),
-             NavItem("Settings", "/settings", "settings"))
+CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/export", "folder_zip"),
+                NavItem("Settings", "/settings", "settings"))
+OWNER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/export", "folder_zip"),
+             NavItem("Team", "/team", "group"), NavItem("Settings", "/settings", "settings"))
 STAFF_NAV = (NavItem("Settings", "/settings", "settings"),)
 
 

@@ -6,6 +6,9 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from sqlmodel import Session
+
+from services.documents.exports import next_queued_export, remove_expired_exports, run_export_job
 from services.documents.store import render_missing_documents
 from services.runtime import current_runtime, unit_of_work
 from services.time import today_for
@@ -21,10 +24,26 @@ def render_documents_batch() -> int:
         return render_missing_documents(db, runtime.settings.document_locale, today_for("UTC"), DOCUMENT_BATCH)
 
 
+def build_next_export() -> None:
+    """Build the oldest queued background export, if any (a restart resumes unfinished ones)."""
+    runtime = current_runtime()
+    with Session(runtime.engine) as db:
+        job_id = next_queued_export(db)
+    if job_id is not None:
+        run_export_job(lambda: Session(runtime.engine), runtime, job_id, today_for("UTC"))
+
+
+def clean_expired_exports() -> None:
+    with unit_of_work() as db:
+        remove_expired_exports(db, current_runtime())
+
+
 def start_background_jobs() -> AsyncIOScheduler:
     """Start the scheduler; jobs run in worker threads, one instance of each at a time."""
     scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     scheduler.add_job(render_documents_batch, "interval", seconds=3, id="render-documents")
+    scheduler.add_job(build_next_export, "interval", seconds=2, id="build-exports")
+    scheduler.add_job(clean_expired_exports, "interval", minutes=10, id="clean-exports")
     scheduler.start()
     log.info("background jobs started")
     return scheduler

@@ -1,0 +1,114 @@
+"""Export a period's invoices as one ZIP (PDFs + manifest.csv) or as CSV, and fetch archives
+that were built in the background."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request
+from nicegui import ui
+
+from components.export_list import export_list
+from components.forms import ExportForm
+from components.notice import notice
+from pages.formatting import formatter_for
+from pages.layout import signed_in_frame
+from services.documents.exports import ExportSelection, my_exports, preview_export
+from services.invoice_query import PERIOD_LABELS, InvoiceQuery, Period
+from services.runtime import current_runtime, unit_of_work
+from services.time import today_for
+
+PROBLEMS = {
+    "empty": "No invoices match this selection; there is nothing to export.",
+    "too_many": "That selection holds more invoices than your plan allows in one archive. Choose a shorter period.",
+    "busy": "Another export of yours is still being prepared; wait until it is ready.",
+    "rate": "Your plan's limit of exports per hour is reached; please try again later.",
+    "invalid_selection": "That selection is not valid; choose the invoices again.",
+    "invalid_kind": "Choose a ZIP archive or a CSV file.",
+    "forbidden": "Your role or your plan does not include exports.",
+}
+PRESETS = (Period.LAST_MONTH, Period.THIS_QUARTER, Period.THIS_YEAR, Period.LAST_YEAR, Period.CUSTOM)
+
+
+def _as_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def export_page(request: Request, problem: str = "", started: str = "") -> None:
+    with signed_in_frame(request, "Export") as (principal, guard):
+        fmt = formatter_for(principal)
+        today = today_for(principal.timezone)
+        runtime = current_runtime()
+        form = ExportForm()
+        ui.label("Export invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        ui.label("One ZIP with every invoice's PDF and a manifest.csv, for your records or your tax adviser; or "
+                 "just the CSV.").classes("portal-muted")
+        if problem in PROBLEMS:
+            notice(PROBLEMS[problem], "negative")
+        if started:
+            notice("Your archive is being prepared. It appears below when it is ready, and you get a "
+                   "notification.", "positive")
+        state = {"query": InvoiceQuery(period=Period.LAST_YEAR if today.month < 4 else Period.THIS_YEAR)}
+
+        with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
+            @ui.refreshable
+            def chooser() -> None:
+                query = state["query"]
+                with ui.row().classes("w-full gap-3 items-start"):
+                    ui.select({p.value: PERIOD_LABELS[p] for p in PRESETS}, label="Period",
+                              value=(query.period or Period.CUSTOM).value,
+                              on_change=lambda e: change(period=Period(e.value))).props("outlined").classes("w-52")
+                    if query.period == Period.CUSTOM:
+                        ui.input("From", value=query.date_from.isoformat() if query.date_from else "",
+                                 on_change=lambda e: change(date_from=_as_date(e.value))).props(
+                            "type=date outlined stack-label").classes("w-44")
+                        ui.input("To", value=query.date_to.isoformat() if query.date_to else "",
+                                 on_change=lambda e: change(date_to=_as_date(e.value))).props(
+                            "type=date outlined stack-label").classes("w-44")
+                with unit_of_work() as db:
+                    preview = preview_export(db, runtime, principal, ExportSelection(query=query), today)
+                start, end = query.issue_date_range(today)
+                span = f"{fmt.date(start)} – {fmt.date(end)}" if start and end else "choose both dates"
+                ui.label(f"{span}: {preview.invoice_count:,} invoices").classes("font-medium").props(
+                    'data-testid="export-count" aria-live="polite"')
+                if not preview.allowed:
+                    notice(PROBLEMS["forbidden"], "warning")
+                    return
+                if preview.invoice_count > preview.max_invoices:
+                    notice(f"Your plan allows {preview.max_invoices:,} invoices per archive; choose a shorter period.",
+                           "warning")
+                elif preview.invoice_count > preview.immediate_limit:
+                    ui.label("This archive is large: it is prepared in the background and you get a link.").classes(
+                        "text-sm portal-muted")
+                can_go = 0 < preview.invoice_count <= preview.max_invoices and (start is not None and end is not None)
+                selection = ExportSelection(query=query).to_text()
+                with ui.row().classes("gap-2"):
+                    ui.button("Download ZIP", icon="folder_zip",
+                              on_click=guard.guarded(lambda: form.submit(selection, "zip"))).props(
+                        "unelevated no-caps").set_enabled(can_go)
+                    ui.button("Download CSV", icon="table_view",
+                              on_click=guard.guarded(lambda: form.submit(selection, "csv"))).props(
+                        "outline no-caps").set_enabled(can_go)
+                ui.label(f"Your plan: up to {preview.max_invoices:,} invoices per archive, {preview.per_hour} exports "
+                         "an hour.").classes("text-xs portal-muted")
+
+            def change(**values: object) -> None:
+                state["query"] = state["query"].with_changes(**values)
+                chooser.refresh()
+
+            chooser()
+
+        ui.label("Your exports").classes("text-lg font-semibold mt-4").props('role="heading" aria-level="2"')
+
+        @ui.refreshable
+        def exports() -> None:
+            with unit_of_work() as db:
+                rows = my_exports(db, principal)
+            export_list(rows, fmt.datetime)
+
+        exports()
+        ui.timer(2.0, guard.guarded(exports.refresh))
+    return None

@@ -1,0 +1,61 @@
+"""POST /exports starts an export (streamed at once when small); GET /exports/{id}/download
+serves a finished background archive to its requester only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlmodel import Session
+
+from routes.documents import attachment_header
+from routes.web_session import request_info, same_origin
+from services.audit import record_audit
+from services.documents.exports import ExportSelection, export_download, iter_file, start_export, stream_export
+from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
+from services.runtime import current_runtime, unit_of_work
+from services.time import today_for
+
+router = APIRouter(include_in_schema=False)
+MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
+
+
+@router.post("/exports")
+def post_export(request: Request, selection: Annotated[str, Form(max_length=100_000)] = "",
+                kind: Annotated[str, Form(max_length=8)] = "zip") -> Response:
+    if not same_origin(request, current_runtime().settings.public_url):
+        return HTMLResponse("<!doctype html><title>Refused</title><p>Refused: sent from another site.", 403)
+    principal = request.state.session_state.principal(request_info(request))
+    today = today_for(principal.timezone)
+    runtime = current_runtime()
+    try:
+        with unit_of_work() as db:
+            job = start_export(db, runtime, principal, ExportSelection.from_text(selection), kind, today)
+            job_id, background, file_name = job.id, job.background, job.file_name
+    except (InvalidInput, LimitExceeded, Forbidden) as refused:
+        if not isinstance(refused, InvalidInput):  # limits and rights are audited; typos are not
+            with unit_of_work() as db:  # the refused request rolled back: audit on its own
+                record_audit(db, runtime.secret_key, "export.refused", "denied", principal=principal,
+                             reason=refused.code)
+        return RedirectResponse(f"/export?problem={refused.code}", status_code=303)
+    if background:
+        return RedirectResponse("/export?started=1", status_code=303)
+    assert job_id is not None
+    return StreamingResponse(stream_export(lambda: Session(runtime.engine), runtime, job_id, today),
+                             media_type=MEDIA_TYPES[kind],
+                             headers={"content-disposition": attachment_header(file_name)})
+
+
+@router.get("/exports/{public_id}/download")
+def download_export(request: Request, public_id: str) -> Response:
+    principal = request.state.session_state.principal(request_info(request))
+    try:
+        with unit_of_work() as db:
+            path, file_name = export_download(db, current_runtime(), principal, public_id)
+    except NotFound:
+        return HTMLResponse("<!doctype html><title>Not found</title><p>This download link is not valid (it may have "
+                            "expired). <a href='/export'>Your exports</a>", status_code=404)
+    return StreamingResponse(iter_file(path), media_type="application/zip",
+                             headers={"content-disposition": attachment_header(file_name),
+                                      "content-length": str(path.stat().st_size)})

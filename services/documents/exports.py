@@ -1,0 +1,411 @@
+"""Bulk exports: a ZIP of invoice PDFs with manifest.csv, or the manifest CSV alone.
+
+Small exports stream at once; large ones are built in the background into the data folder and
+downloaded through a link that works only for the requester, until it expires. Memory stays
+bounded: invoices are read in batches and each PDF is written to the archive and dropped.
+Tier limits (invoices per archive, archives per hour, one at a time) are checked before any
+work, and every invoice in an export is audited before a byte leaves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO
+from urllib.parse import parse_qs
+
+from sqlmodel import Session, func, select
+
+from data import Document, ExportJob, ExportStatus, Invoice, Notification, NotificationKind, User, Vendor, utcnow
+from services.audit import record_audit
+from services.documents.store import ensure_document, pdf_filename
+from services.errors import InvalidInput, LimitExceeded, NotFound
+from services.invoice_query import InvoiceQuery, parse_invoice_query
+from services.invoice_status import STATUS_LABELS
+from services.invoices import invoice_filter_conditions
+from services.money import to_decimal
+from services.permissions import Capability, CustomerAccess, customer_access
+from services.principal import Principal
+from services.runtime import Runtime
+
+BATCH = 200
+MAX_SELECTED_IDS = 5_000
+MANIFEST_FIELDS = ["number", "vendor", "issue_date", "due_date", "currency", "subtotal", "tax", "total", "paid",
+                   "status", "version", "sha256", "file"]
+KINDS = ("zip", "csv")
+
+
+@dataclass(frozen=True)
+class ExportSelection:
+    """What to export: the invoices matching a list query, or explicitly selected ones."""
+
+    query: InvoiceQuery | None = None
+    invoice_ids: tuple[int, ...] = ()
+
+    def to_text(self) -> str:
+        if self.invoice_ids:
+            return "ids=" + ",".join(map(str, self.invoice_ids))
+        return (self.query or InvoiceQuery()).to_query_string()
+
+    @classmethod
+    def from_text(cls, text: str) -> ExportSelection:
+        """Read a selection back from a form field or a job row; bad ids are refused."""
+        if text.startswith("ids="):
+            raw = [part for part in text[4:].split(",") if part]
+            if not raw:
+                raise InvalidInput("Select at least one invoice to export.", "empty")
+            if len(raw) > MAX_SELECTED_IDS or not all(p.isascii() and p.isdigit() and len(p) < 12 for p in raw):
+                raise InvalidInput("The selection is not valid; select the invoices again.", "invalid_selection")
+            return cls(invoice_ids=tuple(dict.fromkeys(int(part) for part in raw)))
+        query = parse_invoice_query(parse_qs(text, keep_blank_values=False))
+        if query.problems:
+            raise InvalidInput(" ".join(query.problems), "invalid_selection")
+        return cls(query=query)
+
+
+def _conditions(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> list:
+    if selection.invoice_ids:
+        return [*access.invoice_conditions(), Invoice.id.in_(selection.invoice_ids)]  # type: ignore[union-attr]
+    return invoice_filter_conditions(access, selection.query or InvoiceQuery(), today, db.get_bind().dialect.name)
+
+
+def count_selection(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> int:
+    return db.exec(select(func.count()).select_from(Invoice).where(*_conditions(db, access, selection, today))).one()
+
+
+def _check_limits(db: Session, access: CustomerAccess, principal: Principal, count: int) -> None:
+    tier = access.tier
+    if count == 0:
+        raise InvalidInput("No invoices match this selection; there is nothing to export.", "empty")
+    if count > tier.max_export_invoices:
+        raise LimitExceeded(f"This export holds {count:,} invoices; your plan allows {tier.max_export_invoices:,} "
+                            "per archive. Choose a shorter period.", "too_many")
+    busy = db.exec(select(func.count()).select_from(ExportJob).where(
+        ExportJob.user_id == principal.user_id,
+        ExportJob.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]))).one()  # type: ignore[attr-defined]
+    if busy:
+        raise LimitExceeded("Another export of yours is still being prepared; wait until it is ready.", "busy")
+    recent = db.exec(select(func.count()).select_from(ExportJob).where(
+        ExportJob.customer_id == access.customer.id, ExportJob.created_at > utcnow() - timedelta(hours=1))).one()
+    if recent >= tier.exports_per_hour:
+        raise LimitExceeded(f"Your plan allows {tier.exports_per_hour} exports an hour; please try again later.",
+                            "rate")
+
+
+@dataclass(frozen=True)
+class ExportPreview:
+    """What an export of a selection would hold, and the plan's limits, before asking for it."""
+
+    invoice_count: int
+    max_invoices: int
+    per_hour: int
+    immediate_limit: int
+    allowed: bool
+
+
+def preview_export(db: Session, runtime: Runtime, principal: Principal, selection: ExportSelection,
+                   today: date) -> ExportPreview:
+    access = customer_access(db, principal, today)
+    return ExportPreview(count_selection(db, access, selection, today), access.tier.max_export_invoices,
+                         access.tier.exports_per_hour, runtime.settings.export_immediate_limit,
+                         access.can(Capability.EXPORT))
+
+
+def start_export(db: Session, runtime: Runtime, principal: Principal, selection: ExportSelection, kind: str,
+                 today: date) -> ExportJob:
+    """Check rights and limits, audit every invoice, and record the export.
+
+    The returned job is `background` when the export is larger than the immediate limit (a
+    worker builds it); otherwise the caller streams it now with `stream_export`.
+    """
+    if kind not in KINDS:
+        raise InvalidInput("Choose a ZIP archive or a CSV file.", "invalid_kind")
+    access = customer_access(db, principal, today)
+    access.require(Capability.EXPORT)
+    count = count_selection(db, access, selection, today)
+    _check_limits(db, access, principal, count)
+    background = kind == "zip" and count > runtime.settings.export_immediate_limit
+    job = ExportJob(public_id=secrets.token_urlsafe(24), user_id=principal.user_id, customer_id=access.customer.id,  # type: ignore[arg-type]
+                    kind=kind, background=background, selection=selection.to_text(), invoice_count=count,
+                    status=ExportStatus.QUEUED if background else ExportStatus.RUNNING,
+                    file_name=f"invoices-{today.isoformat()}.{kind}")
+    db.add(job)
+    db.flush()
+    for invoice_id in _invoice_ids(db, access, selection, today):
+        record_audit(db, runtime.secret_key, "invoice.export", "success", principal=principal, object_type="invoice",
+                     object_id=invoice_id, details={"export": job.id, "kind": kind})
+    return job
+
+
+def _invoice_ids(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> Iterator[int]:
+    after = 0
+    conditions = _conditions(db, access, selection, today)
+    while True:
+        ids = db.exec(select(Invoice.id).where(*conditions, Invoice.id > after).order_by(Invoice.id).limit(BATCH)).all()
+        if not ids:
+            return
+        yield from ids  # type: ignore[misc]
+        after = ids[-1]  # type: ignore[assignment]
+
+
+def _invoice_batches(db: Session, access: CustomerAccess, selection: ExportSelection,
+                     today: date) -> Iterator[list[tuple[Invoice, str]]]:
+    """Invoices with their vendor name, ordered by issue date, a batch at a time."""
+    conditions = _conditions(db, access, selection, today)
+    after: tuple[date, int] = (date.min, 0)
+    while True:
+        rows = db.exec(
+            select(Invoice, Vendor.name).join(Vendor, Vendor.id == Invoice.vendor_id).where(
+                *conditions, (Invoice.issue_date > after[0]) | ((Invoice.issue_date == after[0]) & (Invoice.id > after[1])))
+            .order_by(Invoice.issue_date, Invoice.id).limit(BATCH)).all()
+        if not rows:
+            return
+        yield list(rows)
+        last = rows[-1][0]
+        after = (last.issue_date, last.id)  # type: ignore[assignment]
+        db.expunge_all()  # keep memory flat across batches
+
+
+def manifest_row(invoice: Invoice, vendor: str, sha256: str, file: str) -> dict[str, str]:
+    money = lambda minor: str(to_decimal(minor, invoice.currency))  # noqa: E731
+    return {"number": invoice.number, "vendor": vendor, "issue_date": invoice.issue_date.isoformat(),
+            "due_date": invoice.due_date.isoformat(), "currency": invoice.currency,
+            "subtotal": money(invoice.subtotal_minor), "tax": money(invoice.tax_minor),
+            "total": money(invoice.total_minor), "paid": money(invoice.amount_paid_minor),
+            "status": STATUS_LABELS[invoice.status], "version": str(invoice.version), "sha256": sha256, "file": file}
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula in spreadsheets: prefix it so it stays text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, today: date) -> Iterator[int]:
+    """Write the job's ZIP (PDFs + manifest.csv) or CSV to `out`, a batch of invoices at a time,
+    yielding how many invoices are done after each batch (the caller drains `out` or saves progress)."""
+    principal_access = _job_access(db, job, today)
+    selection = ExportSelection.from_text(job.selection)
+    manifest = io.StringIO()
+    writer = csv.DictWriter(manifest, fieldnames=MANIFEST_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) if job.kind == "zip" else None
+    used_names: set[str] = set()
+    done = 0
+    for batch in _invoice_batches(db, principal_access, selection, today):
+        for invoice, vendor in batch:
+            sha256 = ""
+            name = ""
+            if archive is not None:
+                stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
+                name = _unique(pdf_filename(vendor, invoice.number), used_names)
+                archive.writestr(name, stored.content)
+                sha256 = stored.sha256
+            else:
+                sha256 = db.exec(select(Document.sha256).where(Document.invoice_id == invoice.id,
+                                                               Document.version == invoice.version)).first() or ""
+            writer.writerow({key: _csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
+            done += 1
+        if archive is None:
+            out.write(manifest.getvalue().encode("utf-8"))
+            manifest.seek(0)
+            manifest.truncate()
+        db.commit()  # PDFs rendered for this batch; never hold SQLite's write lock for a whole export
+        yield done
+    if archive is not None:
+        archive.writestr("manifest.csv", manifest.getvalue().encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        archive.close()
+    elif manifest.getvalue():
+        out.write(manifest.getvalue().encode("utf-8"))
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in used:
+        candidate = f"{name[:-4]}-{n}.pdf"
+        n += 1
+    used.add(candidate)
+    return candidate
+
+
+def _job_access(db: Session, job: ExportJob, today: date) -> CustomerAccess:
+    """The requester's access as of now: a user removed meanwhile gets nothing."""
+    user = db.get(User, job.user_id)
+    if user is None or user.customer_id != job.customer_id:
+        raise NotFound("export owner not found")
+    principal = Principal(user_id=user.id, session_id=0, session_hash="", email=user.email,  # type: ignore[arg-type]
+                          display_name=user.display_name, role=user.role, customer_id=user.customer_id)
+    return customer_access(db, principal, today)
+
+
+class ChunkWriter:
+    """A write-only, non-seekable file that hands out what was written so far (for streaming)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._position = 0
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def stream_export(open_session: Callable[[], Session], runtime: Runtime, job_id: int, today: date) -> Iterator[bytes]:
+    """Yield an immediate job's file in pieces while it is written (never whole in memory)."""
+    buffer = ChunkWriter()
+    with open_session() as db:
+        job = db.get(ExportJob, job_id)
+        assert job is not None
+        for _done in export_steps(buffer, db, runtime, job, today):
+            if piece := buffer.take():
+                yield piece
+        if piece := buffer.take():
+            yield piece
+        job = db.get(ExportJob, job_id)
+        assert job is not None
+        job.status = ExportStatus.READY
+        job.progress = job.invoice_count
+        job.finished_at = utcnow()
+        db.add(job)
+        db.commit()
+
+
+def export_folder(runtime: Runtime) -> Path:
+    folder = runtime.settings.data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def export_path(runtime: Runtime, job: ExportJob) -> Path:
+    return export_folder(runtime) / f"{job.public_id}.{job.kind}"
+
+
+def run_export_job(open_session: Callable[[], Session], runtime: Runtime, job_id: int, today: date) -> None:
+    """Build a background job's file (progress saved as it goes), then notify the requester."""
+    with open_session() as db:
+        job = db.get(ExportJob, job_id)
+        if job is None or job.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+            return
+        job.status = ExportStatus.RUNNING
+        job.progress = 0
+        db.add(job)
+        db.commit()
+        target = export_path(runtime, job)
+        partial = target.with_suffix(".part")
+
+        def save_progress(done: int) -> None:
+            with open_session() as progress_db:
+                row = progress_db.get(ExportJob, job_id)
+                if row is not None:
+                    row.progress = min(done, row.invoice_count)
+                    progress_db.add(row)
+                    progress_db.commit()
+
+        try:
+            with partial.open("wb") as out:
+                for done in export_steps(out, db, runtime, job, today):
+                    save_progress(done)
+            partial.replace(target)
+        except Exception as error:  # noqa: BLE001 - recorded on the job, shown to the user
+            partial.unlink(missing_ok=True)
+            db.rollback()
+            job = db.get(ExportJob, job_id)
+            assert job is not None
+            job.status = ExportStatus.FAILED
+            job.error = f"{type(error).__name__}: the archive could not be built"[:500]
+            job.finished_at = utcnow()
+            db.add(job)
+            db.commit()
+            raise
+        job = db.get(ExportJob, job_id)
+        assert job is not None
+        job.status = ExportStatus.READY
+        job.progress = job.invoice_count
+        job.size_bytes = target.stat().st_size
+        job.finished_at = utcnow()
+        job.expires_at = job.finished_at + timedelta(hours=runtime.settings.export_link_hours)
+        db.add(job)
+        db.add(Notification(user_id=job.user_id, kind=NotificationKind.EXPORT_READY,
+                            title=f"Your archive of {job.invoice_count:,} invoices is ready",
+                            body="Download it from the Export page before the link expires."))
+        db.commit()
+
+
+@dataclass(frozen=True)
+class ExportView:
+    public_id: str
+    kind: str
+    invoice_count: int
+    progress: int
+    status: ExportStatus
+    background: bool
+    file_name: str
+    created_at: object
+    expires_at: object
+    size_bytes: int | None
+    error: str | None
+
+
+def my_exports(db: Session, principal: Principal, limit: int = 10) -> list[ExportView]:
+    rows = db.exec(select(ExportJob).where(ExportJob.user_id == principal.user_id)
+                   .order_by(ExportJob.created_at.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+    now = utcnow()
+    return [ExportView(job.public_id, job.kind, job.invoice_count, job.progress,
+                       ExportStatus.EXPIRED if job.expires_at and job.expires_at <= now else job.status,
+                       job.background, job.file_name, job.created_at, job.expires_at, job.size_bytes, job.error)
+            for job in rows]
+
+
+def export_download(db: Session, runtime: Runtime, principal: Principal, public_id: str) -> tuple[Path, str]:
+    """The finished background archive of this user; NotFound when foreign, unknown or expired."""
+    job = db.exec(select(ExportJob).where(ExportJob.public_id == public_id[:64])).first()
+    if (job is None or job.user_id != principal.user_id or job.status != ExportStatus.READY or not job.background
+            or job.expires_at is None or job.expires_at <= utcnow()):
+        raise NotFound("This download link is not valid (it may have expired).")
+    path = export_path(runtime, job)
+    if not path.exists():
+        raise NotFound("This download link is not valid (it may have expired).")
+    record_audit(db, runtime.secret_key, "export.download", "success", principal=principal, object_type="export",
+                 object_id=job.id)
+    return path, job.file_name
+
+
+def remove_expired_exports(db: Session, runtime: Runtime) -> int:
+    """Delete archives whose link expired; returns how many files were removed."""
+    removed = 0
+    for job in db.exec(select(ExportJob).where(ExportJob.status == ExportStatus.READY,
+                                               ExportJob.expires_at <= utcnow())).all():  # type: ignore[operator]
+        export_path(runtime, job).unlink(missing_ok=True)
+        job.status = ExportStatus.EXPIRED
+        db.add(job)
+        removed += 1
+    return removed
+
+
+def iter_file(path: Path, chunk: int = 256 * 1024) -> Iterable[bytes]:
+    with path.open("rb") as handle:
+        while data := handle.read(chunk):
+            yield data
+
+
+def next_queued_export(db: Session) -> int | None:
+    """The oldest background export waiting to be built (or left running by a restart)."""
+    return db.exec(select(ExportJob.id).where(ExportJob.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]),  # type: ignore[attr-defined]
+                                              ExportJob.background).order_by(ExportJob.created_at)).first()

@@ -1,0 +1,165 @@
+"""Bulk exports: archive contents equal the selection, limits say why, links expire and are private."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pyotp
+import pytest
+import time_machine
+from nicegui.testing import User as SimUser
+from sqlmodel import Session, func, select
+
+from data import AuditEvent, ExportJob, ExportStatus, InvoiceStatus, Notification, Role, utcnow
+from services.documents.exports import remove_expired_exports, run_export_job
+from services.runtime import Runtime
+from tests.factories import Factory
+from tests.web import ORIGIN, sign_in
+
+SECRET = pyotp.random_base32(32)
+OTHER_SECRET = pyotp.random_base32(32)
+
+
+@pytest.fixture
+def account(session: Session, make: Factory):  # type: ignore[no-untyped-def]
+    tier = make.tier(max_export_invoices=50, exports_per_hour=5)
+    customer = make.customer(tier_id=tier.id)
+    vendor = make.vendor(name="Northwind Hardware")
+    invoices = [make.invoice(customer=customer, vendor=vendor, number=f"NHW-2025-{n:04d}",
+                             issue_date=date(2025, 1 + n % 12, 1 + n)) for n in range(6)]
+    invoices.append(make.invoice(customer=customer, vendor=vendor, number="=HYPERLINK(\"http://x\")",
+                                 issue_date=date(2025, 12, 30)))
+    make.invoice(customer=customer, vendor=vendor, number="DRAFT-1", issue_date=date(2025, 6, 6),
+                 status=InvoiceStatus.DRAFT)
+    foreign = make.invoice(number="FOREIGN-1", issue_date=date(2025, 5, 5))
+    owner = make.user(role=Role.OWNER, customer=customer, email="exporter@example.com", mfa_secret=SECRET)
+    colleague = make.user(role=Role.ACCOUNTANT, customer=customer, email="colleague@example.com",
+                          mfa_secret=OTHER_SECRET)
+    viewer = make.user(role=Role.VIEWER, customer=customer, email="viewer-exp@example.com",
+                       mfa_secret=pyotp.random_base32(32))
+    session.commit()
+    return {"tier": tier, "invoices": invoices, "foreign": foreign, "owner": owner, "colleague": colleague,
+            "viewer": viewer}
+
+
+async def post_export(client, selection: str, kind: str = "zip"):  # type: ignore[no-untyped-def]
+    return await client.post("/exports", data={"selection": selection, "kind": kind}, headers=ORIGIN)
+
+
+async def test_a_year_as_zip_holds_every_pdf_and_a_matching_manifest(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    response = await post_export(user.http_client, "period=custom&from=2025-01-01&to=2025-12-31")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert "attachment" in response.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.testzip() is None
+    names = set(archive.namelist())
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8"))))
+    expected = {invoice.number for invoice in account["invoices"]}
+    assert {row["number"].lstrip("'") for row in manifest} == expected  # no draft, nothing foreign
+    for row in manifest:
+        content = archive.read(row["file"])
+        assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == row["sha256"]
+    assert names == {row["file"] for row in manifest} | {"manifest.csv"}
+    assert "Northwind-Hardware-NHW-2025-0000.pdf" in names
+    assert manifest[0]["currency"] == "EUR" and manifest[0]["total"] == "238.00"
+    audited = session.exec(select(AuditEvent.object_id).where(AuditEvent.action == "invoice.export")).all()
+    assert sorted(map(int, audited)) == sorted(invoice.id for invoice in account["invoices"])  # type: ignore[misc]
+
+
+async def test_csv_export_and_formula_cells_stay_text(user: SimUser, account) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    response = await post_export(user.http_client, "period=custom&from=2025-12-01&to=2025-12-31", "csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["number"] for row in rows] == ["'=HYPERLINK(\"http://x\")"]  # a formula would run in a spreadsheet
+
+
+async def test_selected_rows_export_only_those_and_never_foreign_ones(user: SimUser, account) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    chosen = account["invoices"][:2]
+    ids = ",".join(str(i.id) for i in chosen) + f",{account['foreign'].id}"
+    response = await post_export(user.http_client, f"ids={ids}", "csv")
+    assert sorted(row["number"] for row in csv.DictReader(io.StringIO(response.text))) == \
+        sorted(invoice.number for invoice in chosen)
+
+
+@pytest.mark.parametrize(("selection", "kind", "problem"), [
+    ("ids=", "zip", "empty"),
+    ("period=custom&from=1999-01-01&to=1999-12-31", "zip", "empty"),
+    ("period=custom&from=0001-01-01&to=9999-12-31", "zip", "invalid_selection"),
+    ("status=nonsense", "zip", "invalid_selection"),
+    ("ids=1,two,3", "zip", "invalid_selection"),
+    ("", "exe", "invalid_kind"),
+])
+async def test_bad_export_requests_explain_themselves(user: SimUser, session: Session, account, selection: str,  # type: ignore[no-untyped-def]
+                                                      kind: str, problem: str) -> None:
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    response = await post_export(user.http_client, selection, kind)
+    assert response.status_code == 303 and response.headers["location"] == f"/export?problem={problem}"
+    assert session.exec(select(func.count()).select_from(ExportJob)).one() == 0
+
+
+async def test_tier_limits_give_clear_messages(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
+    account["tier"].max_export_invoices = 3
+    account["tier"].exports_per_hour = 1
+    session.commit()
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    too_many = await post_export(user.http_client, "")
+    assert too_many.headers["location"] == "/export?problem=too_many"
+    assert (await post_export(user.http_client, f"ids={account['invoices'][0].id}", "csv")).status_code == 200
+    rate = await post_export(user.http_client, f"ids={account['invoices'][1].id}", "csv")
+    assert rate.headers["location"] == "/export?problem=rate"
+    refusals = session.exec(select(AuditEvent.reason).where(AuditEvent.action == "export.refused")).all()
+    assert refusals == ["too_many", "rate"]
+    page = await user.http_client.get("/export?problem=rate")
+    assert "exports per hour" in page.text
+
+
+async def test_viewers_cannot_export(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
+    from services.totp import open_secret
+    from tests.factories import TEST_SECRET_KEY
+
+    await sign_in(user.http_client, "viewer-exp@example.com",
+                  open_secret(TEST_SECRET_KEY, account["viewer"].totp_secret_encrypted))
+    assert (await post_export(user.http_client, "")).headers["location"] == "/export?problem=forbidden"
+
+
+@pytest.mark.settings(export_immediate_limit=2)
+async def test_large_exports_run_in_the_background_with_a_private_expiring_link(  # type: ignore[no-untyped-def]
+    user: SimUser, session: Session, runtime: Runtime, account
+) -> None:
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    response = await post_export(user.http_client, "")
+    assert response.headers["location"] == "/export?started=1"
+    busy = await post_export(user.http_client, f"ids={account['invoices'][0].id}")
+    assert busy.headers["location"] == "/export?problem=busy"
+    job = session.exec(select(ExportJob)).one()
+    assert job.status == ExportStatus.QUEUED and job.background and job.invoice_count == 7
+
+    run_export_job(lambda: Session(runtime.engine), runtime, job.id, date(2026, 11, 26))  # type: ignore[arg-type]
+    session.expire_all()
+    job = session.get(ExportJob, job.id)
+    assert job.status == ExportStatus.READY and job.progress == 7 and job.expires_at is not None  # type: ignore[union-attr]
+    assert session.exec(select(Notification).where(Notification.user_id == account["owner"].id)).one()
+
+    download = await user.http_client.get(f"/exports/{job.public_id}/download")  # type: ignore[union-attr]
+    assert download.status_code == 200 and download.headers["cache-control"] == "no-store"
+    assert len(zipfile.ZipFile(io.BytesIO(download.content)).namelist()) == 8
+    page = await user.http_client.get("/export")
+    assert f"/exports/{job.public_id}/download" in page.text  # type: ignore[union-attr]
+
+    user.http_client.cookies.clear()
+    await sign_in(user.http_client, "colleague@example.com", OTHER_SECRET)
+    assert (await user.http_client.get(f"/exports/{job.public_id}/download")).status_code == 404  # type: ignore[union-attr]
+
+    user.http_client.cookies.clear()
+    with time_machine.travel(utcnow() + timedelta(hours=25)):
+        await sign_in(user.http_client, "exporter@example.com", SECRET)
+        assert (await user.http_client.get(f"/exports/{job.public_id}/download")).status_code == 404  # type: ignore[union-attr]
+        assert remove_expired_exports(session, runtime) == 1
+    assert not (runtime.settings.data_dir / "exports" / f"{job.public_id}.zip").exists()  # type: ignore[union-attr]
