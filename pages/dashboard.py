@@ -43,7 +43,9 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
         with unit_of_work() as db:
             summary = account_summary(db, principal, today)
             vendors = vendor_options(db, principal, today)
-            can_export = customer_access(db, principal, today).can(Capability.EXPORT)
+            access = customer_access(db, principal, today)
+            can_zip, can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
+            can_export = can_zip or can_csv
             record_audit(db, current_runtime().secret_key, "dashboard.view", "success", principal=principal)
         ui.add_body_html(RELOAD_ON_BACK)
         export_form = ExportForm() if can_export else None
@@ -82,12 +84,14 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                 selection = state["query"].with_changes(page=1).to_query_string()
             with ui.row().classes("w-full items-center gap-2 justify-end"):
                 ui.label(f"{text}:").classes("text-sm portal-muted")
-                ui.button("ZIP", icon="folder_zip", on_click=guard.guarded(
-                    lambda: export_form.submit(selection, "zip"))).props(
-                    f'outline dense no-caps aria-label="Export {text} as ZIP"')
-                ui.button("CSV", icon="table_view", on_click=guard.guarded(
-                    lambda: export_form.submit(selection, "csv"))).props(
-                    f'outline dense no-caps aria-label="Export {text} as CSV"')
+                if can_zip:
+                    ui.button("ZIP", icon="folder_zip", on_click=guard.guarded(
+                        lambda: export_form.submit(selection, "zip"))).props(
+                        f'outline dense no-caps aria-label="Export {text} as ZIP"')
+                if can_csv:
+                    ui.button("CSV", icon="table_view", on_click=guard.guarded(
+                        lambda: export_form.submit(selection, "csv"))).props(
+                        f'outline dense no-caps aria-label="Export {text} as CSV"')
                 if selected:
                     ui.button("Clear selection", on_click=lambda: (selected.clear(), results.refresh())).props(
                         "flat dense no-caps")

@@ -74,7 +74,7 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
                 span = f"{fmt.date(start)} – {fmt.date(end)}" if start and end else "choose both dates"
                 ui.label(f"{span}: {preview.invoice_count:,} invoices").classes("font-medium").props(
                     'data-testid="export-count" aria-live="polite"')
-                if not preview.allowed:
+                if not (preview.zip_allowed or preview.csv_allowed):
                     notice(PROBLEMS["forbidden"], "warning")
                     return
                 if preview.invoice_count > preview.max_invoices:
@@ -86,12 +86,16 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
                 can_go = 0 < preview.invoice_count <= preview.max_invoices and (start is not None and end is not None)
                 selection = ExportSelection(query=query).to_text()
                 with ui.row().classes("gap-2"):
-                    ui.button("Download ZIP", icon="folder_zip",
-                              on_click=guard.guarded(lambda: form.submit(selection, "zip"))).props(
-                        "unelevated no-caps").set_enabled(can_go)
-                    ui.button("Download CSV", icon="table_view",
-                              on_click=guard.guarded(lambda: form.submit(selection, "csv"))).props(
-                        "outline no-caps").set_enabled(can_go)
+                    if preview.zip_allowed:
+                        ui.button("Download ZIP", icon="folder_zip",
+                                  on_click=guard.guarded(lambda: form.submit(selection, "zip"))).props(
+                            "unelevated no-caps").set_enabled(can_go)
+                    if preview.csv_allowed:
+                        ui.button("Download CSV", icon="table_view",
+                                  on_click=guard.guarded(lambda: form.submit(selection, "csv"))).props(
+                            "outline no-caps").set_enabled(can_go)
+                if not preview.csv_allowed:
+                    ui.label("CSV files are not part of your plan.").classes("text-xs portal-muted")
                 ui.label(f"Your plan: up to {preview.max_invoices:,} invoices per archive, {preview.per_hour} exports "
                          "an hour.").classes("text-xs portal-muted")
 

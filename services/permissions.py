@@ -20,7 +20,8 @@ from services.principal import Principal
 class Capability(str, Enum):
     VIEW_INVOICES = "view_invoices"
     DOWNLOAD_PDF = "download_pdf"
-    EXPORT = "export"
+    EXPORT = "export"  # ZIP archives of PDFs
+    EXPORT_CSV = "export_csv"
     ASK_SUPPORT = "ask_support"
     MANAGE_TEAM = "manage_team"
 
@@ -28,7 +29,7 @@ class Capability(str, Enum):
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.OWNER: frozenset(Capability),
     Role.ACCOUNTANT: frozenset({Capability.VIEW_INVOICES, Capability.DOWNLOAD_PDF, Capability.EXPORT,
-                                Capability.ASK_SUPPORT}),
+                                Capability.EXPORT_CSV, Capability.ASK_SUPPORT}),
     Role.VIEWER: frozenset({Capability.VIEW_INVOICES, Capability.DOWNLOAD_PDF, Capability.ASK_SUPPORT}),
     Role.ADMIN: frozenset(),
     Role.SUPPORT: frozenset(),
@@ -65,6 +66,8 @@ class CustomerAccess:
         if capability == Capability.DOWNLOAD_PDF:
             return self.tier.can_download_pdf
         if capability == Capability.EXPORT:
+            return self.tier.max_export_invoices > 0
+        if capability == Capability.EXPORT_CSV:
             return self.tier.can_export_csv
         return True
 

@@ -72,15 +72,17 @@ async def test_invoice_pages_by_customer_role_and_tier(user: SimUser, session: S
     assert len(denials) == 4 and all(row.user_id == account.id for row in denials)
 
 
-@pytest.mark.parametrize(("role", "tier", "can_export"), [
-    (Role.OWNER, "enterprise", True), (Role.ACCOUNTANT, "enterprise", True), (Role.VIEWER, "enterprise", False),
-    (Role.OWNER, "basic", False), (Role.ACCOUNTANT, "basic", False),
+@pytest.mark.parametrize(("role", "tier", "can_zip", "can_csv"), [
+    (Role.OWNER, "enterprise", True, True), (Role.ACCOUNTANT, "enterprise", True, True),
+    (Role.VIEWER, "enterprise", False, False), (Role.OWNER, "basic", True, False), (Role.ACCOUNTANT, "basic", True, False),
+    (Role.VIEWER, "basic", False, False),
 ])
 def test_capabilities_come_from_role_and_tier(session: Session, two_customers, role: Role, tier: str,  # type: ignore[no-untyped-def]
-                                              can_export: bool) -> None:
+                                              can_zip: bool, can_csv: bool) -> None:
     name = "a" if tier == "enterprise" else "b"
     access = customer_access(session, principal_for(two_customers[name]["users"][role]), TODAY)
-    assert access.can(Capability.EXPORT) is can_export
+    assert access.can(Capability.EXPORT) is can_zip
+    assert access.can(Capability.EXPORT_CSV) is can_csv
     assert access.can(Capability.MANAGE_TEAM) is (role == Role.OWNER)
     assert access.can(Capability.VIEW_INVOICES)
 

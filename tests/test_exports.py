@@ -163,3 +163,11 @@ async def test_large_exports_run_in_the_background_with_a_private_expiring_link(
         assert (await user.http_client.get(f"/exports/{job.public_id}/download")).status_code == 404  # type: ignore[union-attr]
         assert remove_expired_exports(session, runtime) == 1
     assert not (runtime.settings.data_dir / "exports" / f"{job.public_id}.zip").exists()  # type: ignore[union-attr]
+
+
+async def test_a_plan_without_csv_refuses_csv_but_allows_archives(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
+    account["tier"].can_export_csv = False
+    session.commit()
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    assert (await post_export(user.http_client, "", "csv")).headers["location"] == "/export?problem=forbidden"
+    assert (await post_export(user.http_client, f"ids={account['invoices'][0].id}", "zip")).status_code == 200

@@ -106,7 +106,8 @@ class ExportPreview:
     max_invoices: int
     per_hour: int
     immediate_limit: int
-    allowed: bool
+    zip_allowed: bool
+    csv_allowed: bool
 
 
 def preview_export(db: Session, runtime: Runtime, principal: Principal, selection: ExportSelection,
@@ -114,7 +115,7 @@ def preview_export(db: Session, runtime: Runtime, principal: Principal, selectio
     access = customer_access(db, principal, today)
     return ExportPreview(count_selection(db, access, selection, today), access.tier.max_export_invoices,
                          access.tier.exports_per_hour, runtime.settings.export_immediate_limit,
-                         access.can(Capability.EXPORT))
+                         access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV))
 
 
 def start_export(db: Session, runtime: Runtime, principal: Principal, selection: ExportSelection, kind: str,
@@ -127,7 +128,7 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
     if kind not in KINDS:
         raise InvalidInput("Choose a ZIP archive or a CSV file.", "invalid_kind")
     access = customer_access(db, principal, today)
-    access.require(Capability.EXPORT)
+    access.require(Capability.EXPORT if kind == "zip" else Capability.EXPORT_CSV)
     count = count_selection(db, access, selection, today)
     _check_limits(db, access, principal, count)
     background = kind == "zip" and count > runtime.settings.export_immediate_limit

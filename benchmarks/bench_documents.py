@@ -1,0 +1,187 @@
+"""PDF rendering, stored-PDF downloads and archive building, each against a raw baseline.
+
+    .venv/bin/python -m benchmarks.bench_documents
+
+- render: `render_invoice_pdf` (detail → Jinja2 → xhtml2pdf) for 20 and 200 lines, against
+  xhtml2pdf alone on the already rendered HTML.
+- cached download: `download_invoice_pdf` (access check, stored PDF, audit row) against a raw
+  sqlite3 SELECT of the same blob.
+- archive: the background export path (`export_steps` into a file) for 1,000 and 10,000
+  invoices, against raw sqlite3 + zipfile writing the same stored PDFs; each run in a child
+  process so its peak RSS is its own. PDFs are stored beforehand (rendering 10,000 would measure
+  the renderer again), so this measures reading, zipping, manifest and progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+import zipfile
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from xhtml2pdf import pisa
+
+from data import Document, ExportJob, ExportStatus, Invoice, Role, User
+from data.db import create_db_engine
+from data.migrate import upgrade_to_head
+from services.demo import DemoOptions, load_demo
+from services.documents.downloads import download_invoice_pdf
+from services.documents.exports import ExportSelection, export_steps
+from services.documents.render import _POLICY, HERE, invoice_html, link_callback, render_invoice_pdf
+from services.formatting import Formatter
+from services.invoice_query import InvoiceQuery
+from services.invoices import build_invoice_detail
+from services.principal import Principal
+from services.runtime import start_runtime
+from services.settings import Settings
+
+AS_OF = date(2026, 11, 26)
+
+
+def timed(function, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    return sorted(samples)[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+
+
+def detail_with_lines(db: Session, lines: int):  # type: ignore[no-untyped-def]
+    invoice = db.exec(select(Invoice)).first()
+    assert invoice is not None
+    detail = build_invoice_detail(db, invoice, AS_OF)
+    template = detail.lines[0]
+    from dataclasses import replace
+
+    return replace(detail, lines=[replace(template, position=n + 1, description=f"{template.description} #{n + 1}")
+                                  for n in range(lines)])
+
+
+def bench_render(db: Session, repeat: int) -> None:
+    fmt = Formatter()
+    render_invoice_pdf(detail_with_lines(db, 3), fmt)  # load fonts once
+    for lines in (20, 200):
+        detail = detail_with_lines(db, lines)
+        html = invoice_html(detail, fmt)
+        ours = timed(lambda: render_invoice_pdf(detail, fmt), repeat)
+        raw = timed(lambda: pisa.CreatePDF(html, dest=io.BytesIO(), link_callback=link_callback,
+                                           resource_policy=_POLICY, path=str(HERE / "invoice.html")), repeat)
+        print(f"render {lines:>3} lines   p50 {statistics.median(ours):7.1f} ms  p95 {p95(ours):7.1f} ms   "
+              f"raw xhtml2pdf p50 {statistics.median(raw):7.1f} ms   ratio {statistics.median(ours) / statistics.median(raw):.2f}x")
+
+
+def bench_download(engine: sa.Engine, path: Path, runtime, repeat: int) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as db:
+        owner = db.exec(select(User).where(User.role == Role.OWNER)).first()
+        assert owner is not None
+        invoice = db.exec(select(Invoice).where(Invoice.customer_id == owner.customer_id)).first()
+        assert invoice is not None
+    principal = Principal(user_id=owner.id, session_id=0, session_hash="0" * 64, email=owner.email,  # type: ignore[arg-type]
+                          display_name="", role=owner.role, customer_id=owner.customer_id)
+
+    def ours() -> None:
+        with Session(engine) as db:
+            download_invoice_pdf(db, runtime, principal, invoice.id, AS_OF)  # type: ignore[arg-type]
+            db.commit()
+
+    ours()  # renders and stores it once
+    raw_connection = sqlite3.connect(path)
+    samples = timed(ours, repeat)
+    raw = timed(lambda: raw_connection.execute("SELECT content FROM document WHERE invoice_id = ? AND version = ?",
+                                               (invoice.id, invoice.version)).fetchone(), repeat)
+    print(f"cached download     p50 {statistics.median(samples):7.2f} ms  p95 {p95(samples):7.2f} ms   "
+          f"raw SELECT p50 {statistics.median(raw):7.3f} ms   (access check + audit row + blob)")
+
+
+def _archive_child(kind: str, database: str, data_dir: str, job_id: int, queue) -> None:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    target = Path(data_dir) / f"{kind}.zip"
+    if kind == "portal":
+        settings = Settings(data_dir=Path(data_dir), database_url=f"sqlite:///{database}", secret_key="b" * 40,
+                            _env_file=None)
+        runtime = start_runtime(settings)
+        with Session(runtime.engine) as db, target.open("wb") as out:
+            job = db.get(ExportJob, job_id)
+            for _done in export_steps(out, db, runtime, job, AS_OF):  # type: ignore[arg-type]
+                pass
+    else:
+        connection = sqlite3.connect(database)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+            rows = connection.execute("SELECT i.number, d.content FROM invoice i JOIN document d ON d.invoice_id = i.id "
+                                      "AND d.version = i.version WHERE i.customer_id = 1 ORDER BY i.issue_date, i.id")
+            for number, content in rows:
+                archive.writestr(f"{number}.pdf", content)
+    seconds = time.perf_counter() - started
+    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, target.stat().st_size / 1e6))
+
+
+def bench_archives(sizes: list[int], folder: Path) -> None:
+    for size in sizes:
+        path = folder / f"archive-{size}.db"
+        engine = create_db_engine(f"sqlite:///{path}")
+        upgrade_to_head(engine)
+        load_demo(engine, DemoOptions(customers=1, invoices=size, as_of=AS_OF))
+        with Session(engine) as db:
+            sample = db.exec(select(Invoice)).first()
+            pdf = render_invoice_pdf(build_invoice_detail(db, sample, AS_OF), Formatter())  # type: ignore[arg-type]
+            owner = db.exec(select(User).where(User.role == Role.OWNER)).first()
+            assert owner is not None
+            job = ExportJob(public_id=f"bench{size}", user_id=owner.id, customer_id=owner.customer_id,  # type: ignore[arg-type]
+                            kind="zip", background=True, selection=ExportSelection(query=InvoiceQuery()).to_text(),
+                            invoice_count=size, status=ExportStatus.RUNNING)
+            db.add(job)
+            db.commit()
+            job_id = job.id
+        with engine.begin() as connection:  # every version gets a stored PDF (the same bytes)
+            connection.execute(sa.insert(Document), [
+                {"invoice_id": invoice_id, "version": version, "sha256": f"{invoice_id:064d}", "size_bytes": len(pdf),
+                 "content": pdf, "created_at": datetime.now(timezone.utc)}
+                for invoice_id, version in connection.execute(sa.select(Invoice.id, Invoice.version)).all()])
+        engine.dispose()
+        results = {}
+        for kind in ("portal", "raw"):
+            queue: multiprocessing.Queue = multiprocessing.Queue()
+            child = multiprocessing.Process(target=_archive_child, args=(kind, str(path), str(folder), job_id, queue))
+            child.start()
+            child.join()
+            results[kind] = queue.get()
+        (ours, our_rss, our_mb), (raw, raw_rss, raw_mb) = results["portal"], results["raw"]
+        print(f"archive {size:>6,} invoices  {ours:6.1f} s  peak RSS {our_rss:6.0f} MB  ({our_mb:,.0f} MB zip)   "
+              f"raw sqlite3+zipfile {raw:5.1f} s  peak RSS {raw_rss:6.0f} MB   ratio {ours / raw:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--archive-sizes", default="1000,10000")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        path = folder / "portal.db"
+        settings = Settings(data_dir=folder, database_url=f"sqlite:///{path}", secret_key="a" * 40, _env_file=None)
+        runtime = start_runtime(settings)
+        upgrade_to_head(runtime.engine)
+        load_demo(runtime.engine, DemoOptions(customers=3, invoices=60, as_of=AS_OF))
+        with Session(runtime.engine) as db:
+            bench_render(db, args.repeat)
+        bench_download(runtime.engine, path, runtime, args.repeat * 10)
+        bench_archives([int(size) for size in args.archive_sizes.split(",")], folder)
+
+
+if __name__ == "__main__":
+    main()
