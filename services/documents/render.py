@@ -8,6 +8,7 @@ bundled fonts and images; any other reference becomes a blank image.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 from pathlib import Path
 
@@ -41,6 +42,9 @@ _POLICY = ResourceAccessPolicy(
 # reportlab writes timestamps and random ids into PDFs; invariant mode makes the same invoice
 # version render to the same bytes, so its SHA-256 can be recomputed and compared.
 rl_config.invariant = 1
+# xhtml2pdf warns per unsupported CSS property and per glyph the font lacks (CJK, documented in the
+# README) on every render: keep its log to real errors.
+logging.getLogger("xhtml2pdf").setLevel(logging.ERROR)
 # xhtml2pdf and reportlab keep module-level state (fonts, the policy context): one render at a time.
 _render_lock = threading.Lock()
 
