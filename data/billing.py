@@ -81,7 +81,9 @@ class Invoice(SQLModel, table=True):
     status: InvoiceStatus = Field(sa_type=enum_column(InvoiceStatus))
     terms: str = Field(default="", max_length=500)
     notes: str = Field(default="", max_length=2000)
-    version: int = 1
+    version: int = Field(default=1, description="the ledger's version; a higher one replaces the invoice")
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"},
+                          description="ours: +1 on every change (new version, payment); each has its own PDF")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -134,14 +136,14 @@ class Payment(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    """The rendered PDF of one invoice version, with its SHA-256 for proof of authenticity."""
+    """The rendered PDF of one invoice revision, with its SHA-256 for proof of authenticity."""
 
     __tablename__ = "document"
-    __table_args__ = (sa.UniqueConstraint("invoice_id", "version"),)
+    __table_args__ = (sa.UniqueConstraint("invoice_id", "revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", ondelete="CASCADE")
-    version: int
+    revision: int
     sha256: str = Field(max_length=64, index=True)
     size_bytes: int
     content: bytes = Field(sa_type=sa.LargeBinary)

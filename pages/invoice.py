@@ -40,7 +40,7 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
             raise NotFound("not an invoice id")
         with unit_of_work() as db:
             detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=current_runtime().secret_key)
-            sha256 = document_hash(db, detail.id, detail.version)
+            sha256 = document_hash(db, detail.id, detail.revision)
     except NotFound:
         with unit_of_work() as db:
             record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id)
@@ -64,7 +64,7 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
         with ui.card().classes("w-full p-4 gap-1"):
             ui.label("Proof of authenticity").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
             if sha256:
-                ui.label(f"SHA-256 of the PDF (version {detail.version}):").classes("text-sm portal-muted")
+                ui.label("SHA-256 of this invoice's current PDF:").classes("text-sm portal-muted")
                 ui.label(sha256).classes("font-mono text-xs break-all select-all").props('data-testid="sha256"')
                 ui.link("Check a PDF you received", "/verify").classes("text-sm text-blue-800")
             else:

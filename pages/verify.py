@@ -31,8 +31,8 @@ def verify_page(request: Request) -> None:
                            "it was changed after it was issued.", "negative")
                 else:
                     assert verification.issue_date is not None
-                    state = "the current version" if verification.current else \
-                        f"version {verification.version}, which has since been replaced by a newer version"
+                    state = "its current state" if verification.current else \
+                        "an earlier state of it (it has changed since, e.g. a payment or a new version)"
                     notice(f"Genuine: invoice {verification.number} from {verification.vendor}, issued "
                            f"{fmt.date(verification.issue_date)}. This is {state}.", "positive")
                     ui.link("Open the invoice", f"/invoices/{verification.invoice_id}").classes("text-blue-800")

@@ -230,6 +230,7 @@ class InvoiceDetail:
     paid_minor: int
     timeline: list[TimelineEntry]
     version: int
+    revision: int
     can_download_pdf: bool
     can_ask_support: bool
 
@@ -278,6 +279,7 @@ def build_invoice_detail(db: Session, invoice: Invoice, today: date, *, can_down
                   for p in payments],
         subtotal_minor=invoice.subtotal_minor, tax_minor=invoice.tax_minor, total_minor=invoice.total_minor,
         paid_minor=invoice.amount_paid_minor, timeline=_timeline(invoice, payments, today), version=invoice.version,
+        revision=invoice.revision,
         can_download_pdf=can_download_pdf, can_ask_support=can_ask_support,
     )
 

@@ -105,17 +105,17 @@ def test_a_200_line_invoice_breaks_across_pages_with_the_header_repeated(session
     assert all(f"Item number {n:03d}" in everything for n in range(200))
 
 
-def test_documents_are_stored_once_per_version(session: Session, invoice) -> None:  # type: ignore[no-untyped-def]
+def test_documents_are_stored_once_per_revision(session: Session, invoice) -> None:  # type: ignore[no-untyped-def]
     first = ensure_document(session, invoice, "en_US", TODAY)
     again = ensure_document(session, invoice, "en_US", TODAY)
     assert again.sha256 == first.sha256
     assert len(session.exec(select(Document)).all()) == 1
-    invoice.version = 2
+    invoice.revision = 2
     invoice.status = InvoiceStatus.PAID
     invoice.amount_paid_minor = invoice.total_minor
     session.add(invoice)
     second = ensure_document(session, invoice, "en_US", TODAY)
-    assert second.sha256 != first.sha256 and second.version == 2
+    assert second.sha256 != first.sha256 and second.revision == 2
 
 
 def test_missing_documents_are_rendered_in_batches(session: Session, make: Factory) -> None:

@@ -34,7 +34,7 @@ def download_invoice_pdf(db: Session, runtime: Runtime, principal: Principal, in
     access.require(Capability.DOWNLOAD_PDF)
     stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
     record_audit(db, runtime.secret_key, "invoice.download", "success", principal=principal,
-                 object_type="invoice", object_id=invoice.id, details={"sha256": stored.sha256, "version": invoice.version})
+                 object_type="invoice", object_id=invoice.id, details={"sha256": stored.sha256, "revision": invoice.revision})
     return PdfDownload(pdf_filename(vendor_name(db, invoice.vendor_id), invoice.number), stored.content, stored.sha256)
 
 
@@ -71,7 +71,7 @@ def verify_document(db: Session, runtime: Runtime, principal: Principal, today: 
         digest = normalize_sha256(sha256 or "")
     access = customer_access(db, principal, today)
     row = db.exec(
-        select(Document.version, Invoice).join(Invoice, Invoice.id == Document.invoice_id)
+        select(Document.revision, Invoice).join(Invoice, Invoice.id == Document.invoice_id)
         .where(Document.sha256 == digest, *access.invoice_conditions())
     ).first()
     record_audit(db, runtime.secret_key, "document.verify", "success" if row else "failure", principal=principal,
@@ -79,7 +79,7 @@ def verify_document(db: Session, runtime: Runtime, principal: Principal, today: 
                  details={"sha256": digest})
     if row is None:
         return Verification(sha256=digest, issued=False)
-    version, invoice = row
+    revision, invoice = row
     return Verification(sha256=digest, issued=True, invoice_id=invoice.id, number=invoice.number,
-                        vendor=vendor_name(db, invoice.vendor_id), issue_date=invoice.issue_date, version=version,
-                        current=version == invoice.version)
+                        vendor=vendor_name(db, invoice.vendor_id), issue_date=invoice.issue_date, version=invoice.version,
+                        current=revision == invoice.revision)

@@ -209,7 +209,7 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
                 sha256 = stored.sha256
             else:
                 sha256 = db.exec(select(Document.sha256).where(Document.invoice_id == invoice.id,
-                                                               Document.version == invoice.version)).first() or ""
+                                                               Document.revision == invoice.revision)).first() or ""
             writer.writerow({key: _csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
             done += 1
         if archive is None:

@@ -19,7 +19,7 @@ from services.invoices import build_invoice_detail
 @dataclass(frozen=True)
 class StoredPdf:
     invoice_id: int
-    version: int
+    revision: int
     sha256: str
     content: bytes
 
@@ -28,41 +28,41 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def stored_document(db: Session, invoice_id: int, version: int) -> StoredPdf | None:
-    row = db.exec(select(Document).where(Document.invoice_id == invoice_id, Document.version == version)).first()
-    return None if row is None else StoredPdf(invoice_id, version, row.sha256, row.content)
+def stored_document(db: Session, invoice_id: int, revision: int) -> StoredPdf | None:
+    row = db.exec(select(Document).where(Document.invoice_id == invoice_id, Document.revision == revision)).first()
+    return None if row is None else StoredPdf(invoice_id, revision, row.sha256, row.content)
 
 
-def document_hash(db: Session, invoice_id: int, version: int) -> str | None:
-    """The SHA-256 of the stored PDF of that version, without loading the PDF."""
+def document_hash(db: Session, invoice_id: int, revision: int) -> str | None:
+    """The SHA-256 of the stored PDF of that revision, without loading the PDF."""
     return db.exec(select(Document.sha256).where(Document.invoice_id == invoice_id,
-                                                 Document.version == version)).first()
+                                                 Document.revision == revision)).first()
 
 
 def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> StoredPdf:
-    """The stored PDF of the invoice's current version, rendered and stored now if missing."""
+    """The stored PDF of the invoice's current revision, rendered and stored now if missing."""
     assert invoice.id is not None
-    existing = stored_document(db, invoice.id, invoice.version)
+    existing = stored_document(db, invoice.id, invoice.revision)
     if existing is not None:
         return existing
     content = render_invoice_pdf(build_invoice_detail(db, invoice, today), Formatter(locale=locale))
     digest = sha256_of(content)
     try:
         with db.begin_nested():
-            db.add(Document(invoice_id=invoice.id, version=invoice.version, sha256=digest, size_bytes=len(content),
+            db.add(Document(invoice_id=invoice.id, revision=invoice.revision, sha256=digest, size_bytes=len(content),
                             content=content))
     except sa.exc.IntegrityError:  # rendered at the same moment elsewhere: keep the first one
-        stored = stored_document(db, invoice.id, invoice.version)
+        stored = stored_document(db, invoice.id, invoice.revision)
         assert stored is not None
         return stored
-    return StoredPdf(invoice.id, invoice.version, digest, content)
+    return StoredPdf(invoice.id, invoice.revision, digest, content)
 
 
 def render_missing_documents(db: Session, locale: str, today: date, limit: int = 50) -> int:
-    """Render PDFs for up to `limit` issued invoice versions that have none yet; returns how many."""
+    """Render PDFs for up to `limit` issued invoice revisions that have none yet; returns how many."""
     missing = db.exec(
         select(Invoice).outerjoin(Document, sa.and_(Document.invoice_id == Invoice.id,
-                                                    Document.version == Invoice.version))
+                                                    Document.revision == Invoice.revision))
         .where(Document.id.is_(None), Invoice.status != InvoiceStatus.DRAFT)  # type: ignore[union-attr]
         .order_by(Invoice.issue_date.desc()).limit(limit)  # type: ignore[attr-defined]
     ).all()

@@ -1,0 +1,1 @@
+"""The billing ledger's way in: event format, signature check, sources, exactly-once apply."""

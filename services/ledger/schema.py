@@ -1,0 +1,140 @@
+"""The ledger event format (JSON). Published as JSON Schema in docs/ and in the OpenAPI docs.
+
+Amounts are decimal strings in major units ("1234.50"), never floats: a float cannot say 0.10.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from data.types import PaymentMethod, PaymentStatus
+
+Text = Annotated[str, StringConstraints(max_length=1000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _finite_amount(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    if value < 0:
+        raise ValueError("must not be negative")
+    if value > Decimal("1e13"):
+        raise ValueError("is too large")
+    return value
+
+
+Amount = Annotated[Decimal, Field(json_schema_extra={"type": "string", "examples": ["1234.50"]}),
+                   AfterValidator(_finite_amount)]
+
+
+class EventType(str, Enum):
+    INVOICE_ISSUED = "invoice.issued"
+    INVOICE_UPDATED = "invoice.updated"
+    INVOICE_VOIDED = "invoice.voided"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_FAILED = "payment.failed"
+    PAYMENT_REFUNDED = "payment.refunded"
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: Text = Field(min_length=1)
+    quantity: Amount
+    unit: Annotated[str, StringConstraints(max_length=16)] = ""
+    unit_price: Amount
+    tax_rate: Annotated[Decimal, Field(ge=0, le=100, description="percent, e.g. 19")]
+
+
+class InvoiceIn(BaseModel):
+    """An invoice as the ledger sees it now. A higher `version` replaces a lower one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: ShortText
+    number: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+    customer_ref: ShortText = Field(description="the customer's reference (Customer.ref)")
+    vendor_code: ShortText = Field(description="the issuing business unit (Vendor.code)")
+    issue_date: date
+    due_date: date
+    currency: Currency
+    terms: Annotated[str, StringConstraints(max_length=500)] = ""
+    notes: Annotated[str, StringConstraints(max_length=2000)] = ""
+    version: int = Field(ge=1, le=2**31 - 1)
+    lines: list[LineIn] = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> InvoiceIn:
+        if self.due_date < self.issue_date:
+            raise ValueError("due_date is before issue_date")
+        return self
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: ShortText
+    invoice_external_id: ShortText
+    amount: Amount
+    currency: Currency
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    received_at: datetime
+    reference: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time zone (e.g. 2026-11-26T10:00:00Z)")
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be more than zero")
+        return value
+
+
+class LedgerEvent(BaseModel):
+    """One thing that happened in the billing ledger. `event_id` is unique per source: the same
+    event delivered twice is applied once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: ShortText
+    type: EventType
+    occurred_at: datetime
+    invoice: InvoiceIn | None = None
+    payment: PaymentIn | None = None
+
+    @model_validator(mode="after")
+    def _payload_matches_type(self) -> LedgerEvent:
+        if self.type.value.startswith("invoice.") and self.invoice is None:
+            raise ValueError(f"{self.type.value} needs an invoice")
+        if self.type == EventType.INVOICE_VOIDED and self.invoice is not None:
+            return self
+        if self.type.value.startswith("payment.") and self.payment is None:
+            raise ValueError(f"{self.type.value} needs a payment")
+        return self
+
+
+class EventBatch(BaseModel):
+    """What the push endpoint and pollable sources deliver: events in ledger order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[dict] = Field(max_length=10_000, description="LedgerEvent objects (each validated on its own)")
+    next_cursor: str | None = Field(default=None, max_length=256)
+
+
+PAYMENT_STATUS_FOR = {EventType.PAYMENT_SUCCEEDED: PaymentStatus.SUCCEEDED,
+                      EventType.PAYMENT_FAILED: PaymentStatus.FAILED,
+                      EventType.PAYMENT_REFUNDED: PaymentStatus.REFUNDED}
+SCHEMA_VERSION: Literal["2026-11"] = "2026-11"
