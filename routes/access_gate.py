@@ -14,7 +14,8 @@ from routes.web_session import read_session_token
 from services.runtime import current_runtime, unit_of_work
 from services.sessions import SessionState, resolve_session
 
-PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico"})
+# /api/ledger/events authenticates each request by its HMAC signature instead of a session.
+PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico", "/api/ledger/events"})
 PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/static/", "/invite/")
 # Reachable between the password step and the second factor.
 HALF_SESSION_PATHS = frozenset({"/login/mfa", "/login/enroll", "/auth/mfa", "/auth/mfa/enroll", "/auth/logout"})

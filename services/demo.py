@@ -35,7 +35,7 @@ from services.invoice_status import derive_status
 from services.money import line_amounts
 from services.passwords import hash_password
 
-DEMO_SOURCE = "demo"
+DEMO_SOURCE = "ledger"  # as if pushed by the ledger: the simulated engine keeps updating them
 DEFAULT_DEMO_PASSWORD = "invoice-demo-2026"
 BATCH_SIZE = 5_000
 

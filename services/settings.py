@@ -7,10 +7,24 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
+
+
+class LedgerSourceConfig(BaseModel):
+    """A ledger the portal polls: `http` (JSON pages with a cursor) or `sql` (a table or view)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    kind: Literal["http", "sql"]
+    url: str = Field(min_length=1)
+    token: SecretStr | None = Field(default=None, description="http: sent as Authorization: Bearer")
+    table: str = Field(default="ledger_events", pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$",
+                       description="sql: table or view with columns seq (increasing) and payload (JSON text)")
+    batch_size: int = Field(default=500, ge=1, le=10_000)
 
 
 class Settings(BaseSettings):
@@ -39,6 +53,10 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "Invoice Portal <invoices@localhost>"
     ledger_poll_seconds: float = Field(default=2.0, gt=0)
+    ledger_push_source: str = Field(default="ledger", max_length=64, description="source name of pushed events")
+    ledger_webhook_secret: SecretStr | None = Field(default=None, description="default: derived from the secret key")
+    ledger_sources: list[LedgerSourceConfig] = Field(default_factory=list, description="JSON list of polled sources")
+    ledger_max_push_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     @property
     def effective_database_url(self) -> str:
@@ -74,3 +92,13 @@ def _load_or_create_secret_key(path: Path) -> str:
 def get_settings() -> Settings:
     """The process-wide settings, read on first use."""
     return Settings()
+
+
+def ledger_webhook_secret(settings: Settings, secret_key: str) -> str:
+    """The shared secret for signed pushes: configured, or derived from the secret key (so a push
+    works out of the box; `python portal.py ledger-secret` prints it for the ledger's side)."""
+    if settings.ledger_webhook_secret is not None:
+        return settings.ledger_webhook_secret.get_secret_value()
+    from services.crypto import derive_key
+
+    return derive_key(secret_key, "ledger-webhook").hex()

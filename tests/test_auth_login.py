@@ -168,7 +168,8 @@ async def test_every_registered_route_needs_a_full_session_unless_allowlisted(us
         checked.append(f"{method} {path}")
     assert {"GET /", "GET /settings", "POST /auth/logout", "POST /auth/password", "POST /auth/mfa"} <= set(checked)
     # The allowlist is short and deliberate.
-    assert PUBLIC_PATHS == {"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico"}
+    assert PUBLIC_PATHS == {"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico",
+                            "/api/ledger/events"}  # signed by HMAC instead
     assert HALF_SESSION_PATHS <= {"/login/mfa", "/login/enroll", "/auth/mfa", "/auth/mfa/enroll", "/auth/logout"}
 
 

@@ -1,0 +1,307 @@
+"""Apply ledger events exactly once.
+
+Each event is recorded in the inbox under (source, event_id); a second delivery finds it there
+and changes nothing. Invoices are upserted by (source, external id) and a version not newer
+than the stored one is ignored. An event that does not validate, or that the data refuses,
+goes to quarantine with the reason while the rest of the batch proceeds (each event runs in a
+savepoint). The source's cursor moves in the same transaction as the rows, so a crash
+anywhere leaves either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import Session, func, select
+
+from data import (
+    Customer,
+    InboxStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LedgerCursor,
+    LedgerInbox,
+    Payment,
+    PaymentStatus,
+    Vendor,
+    utcnow,
+)
+from services.errors import InvalidInput
+from services.invoice_status import derive_status
+from services.ledger.schema import PAYMENT_STATUS_FOR, EventType, InvoiceIn, LedgerEvent
+from services.money import line_amounts, to_minor
+
+MAX_PAYLOAD_CHARS = 1_000_000
+
+
+class Rejected(Exception):
+    """The event is well-formed but cannot be applied (unknown customer, currency mismatch …)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an applied event changed, for the work after commit (PDF, notifications, live push)."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    kind: str  # "new_invoice", "invoice_updated" or "payment"
+    old_status: InvoiceStatus | None
+    new_status: InvoiceStatus
+    payment_status: PaymentStatus | None = None
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    older_ignored: int = 0
+    quarantined: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+
+def _event_key(raw: object) -> tuple[str, str | None, str]:
+    """(event id, type, payload text); events without a usable id get one from their content."""
+    try:
+        text = json.dumps(raw, sort_keys=True, ensure_ascii=False, allow_nan=True, default=str)
+    except (TypeError, ValueError):
+        text = repr(raw)
+    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    event_type = raw.get("type") if isinstance(raw, dict) else None
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 128:
+        event_id = "invalid-" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:48]
+    return event_id.strip(), event_type if isinstance(event_type, str) else None, text
+
+
+def _validation_summary(error: ValidationError) -> str:
+    parts = [f"{'.'.join(map(str, item['loc'])) or 'event'}: {item['msg']}" for item in error.errors()[:8]]
+    return "; ".join(parts)[:2000]
+
+
+def apply_batch(db: Session, source: str, raw_events: list[object], *, today: date,
+                next_cursor: str | None = None) -> BatchResult:
+    """Apply a batch in `db`'s transaction (the caller commits) and move the source's cursor."""
+    result = BatchResult()
+    for raw in raw_events:
+        event_id, event_type, text = _event_key(raw)
+        if db.exec(select(LedgerInbox.id).where(LedgerInbox.source == source, LedgerInbox.event_id == event_id)).first():
+            result.duplicates += 1
+            continue
+        if len(text) > MAX_PAYLOAD_CHARS:
+            _quarantine(db, source, event_id, event_type, text[:MAX_PAYLOAD_CHARS], "the event is larger than 1 MB")
+            result.quarantined += 1
+            continue
+        try:
+            event = LedgerEvent.model_validate(raw)
+        except ValidationError as error:
+            _quarantine(db, source, event_id, event_type, text, _validation_summary(error))
+            result.quarantined += 1
+            continue
+        try:
+            with db.begin_nested():
+                change, older = _apply_event(db, source, event, today)
+                db.add(LedgerInbox(source=source, event_id=event_id, event_type=event.type.value,
+                                   status=InboxStatus.APPLIED, payload=text, applied_at=utcnow(),
+                                   error="older version ignored" if older else None))
+                db.flush()
+        except (Rejected, InvalidInput) as error:
+            _quarantine(db, source, event_id, event.type.value, text, str(error))
+            result.quarantined += 1
+            continue
+        except (sa.exc.IntegrityError, sa.exc.DataError) as error:
+            _quarantine(db, source, event_id, event.type.value, text,
+                        f"refused by the database ({type(error.orig).__name__})")
+            result.quarantined += 1
+            continue
+        result.applied += 1
+        result.older_ignored += older
+        if change is not None:
+            result.changes.append(change)
+    _advance_cursor(db, source, result, next_cursor)
+    return result
+
+
+def _quarantine(db: Session, source: str, event_id: str, event_type: str | None, payload: str, reason: str) -> None:
+    db.add(LedgerInbox(source=source, event_id=event_id, event_type=(event_type or "")[:64] or None,
+                       status=InboxStatus.QUARANTINED, payload=payload, error=reason[:2000]))
+    db.flush()
+
+
+def _advance_cursor(db: Session, source: str, result: BatchResult, next_cursor: str | None) -> None:
+    cursor = db.get(LedgerCursor, source) or LedgerCursor(source=source)
+    now = utcnow()
+    if next_cursor is not None:
+        cursor.cursor = next_cursor
+    cursor.last_attempt_at = now
+    cursor.last_success_at = now
+    if result.applied:
+        cursor.last_event_at = now
+    cursor.events_applied += result.applied
+    cursor.consecutive_failures = 0
+    db.add(cursor)
+    db.flush()
+
+
+def _apply_event(db: Session, source: str, event: LedgerEvent, today: date) -> tuple[Change | None, bool]:
+    """The event's effect; (change, older_ignored)."""
+    if event.type in (EventType.INVOICE_ISSUED, EventType.INVOICE_UPDATED):
+        assert event.invoice is not None
+        return _upsert_invoice(db, source, event.invoice, today)
+    if event.type == EventType.INVOICE_VOIDED:
+        assert event.invoice is not None
+        return _void_invoice(db, source, event.invoice, today)
+    assert event.payment is not None
+    return _apply_payment(db, source, event, today), False
+
+
+def _find_invoice(db: Session, source: str, external_id: str) -> Invoice | None:
+    return db.exec(select(Invoice).where(Invoice.source == source, Invoice.external_id == external_id)).first()
+
+
+def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date) -> tuple[Change | None, bool]:
+    existing = _find_invoice(db, source, data.external_id)
+    if existing is not None and existing.version >= data.version:
+        return None, True
+    customer_id = db.exec(select(Customer.id).where(Customer.ref == data.customer_ref)).first()
+    if customer_id is None:
+        raise Rejected(f"no customer with reference {data.customer_ref!r}")
+    vendor_id = db.exec(select(Vendor.id).where(Vendor.code == data.vendor_code)).first()
+    if vendor_id is None:
+        raise Rejected(f"no vendor with code {data.vendor_code!r}")
+    lines = []
+    for position, line in enumerate(data.lines, start=1):
+        net, tax, total = line_amounts(line.quantity, to_minor(line.unit_price, data.currency), line.tax_rate)
+        lines.append(InvoiceLine(position=position, description=line.description, quantity=line.quantity,
+                                 unit=line.unit, unit_price_minor=to_minor(line.unit_price, data.currency),
+                                 tax_rate=line.tax_rate, net_minor=net, tax_minor=tax, total_minor=total, invoice_id=0))
+    subtotal = sum(line.net_minor for line in lines)
+    tax_total = sum(line.tax_minor for line in lines)
+    now = utcnow()
+    old_status = existing.status if existing else None
+    if existing is None:
+        invoice = Invoice(source=source, external_id=data.external_id, created_at=now, amount_paid_minor=0,
+                          status=InvoiceStatus.ISSUED, revision=1, number=data.number, number_key=data.number.lower(),
+                          vendor_id=vendor_id, customer_id=customer_id, issue_date=data.issue_date,
+                          due_date=data.due_date, currency=data.currency, subtotal_minor=subtotal, tax_minor=tax_total,
+                          total_minor=subtotal + tax_total, version=data.version)
+    else:
+        invoice = existing
+        if invoice.currency != data.currency and _paid(db, invoice) > 0:
+            raise Rejected("the currency of an invoice with payments cannot change")
+        db.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))  # type: ignore[arg-type]
+        invoice.revision += 1
+    invoice.number, invoice.number_key = data.number, data.number.lower()
+    invoice.vendor_id, invoice.customer_id = vendor_id, customer_id
+    invoice.issue_date, invoice.due_date, invoice.currency = data.issue_date, data.due_date, data.currency
+    invoice.terms, invoice.notes, invoice.version, invoice.updated_at = data.terms, data.notes, data.version, now
+    invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor = subtotal, tax_total, subtotal + tax_total
+    if invoice.status != InvoiceStatus.VOID:
+        invoice.status = _status(db, invoice, today)
+    db.add(invoice)
+    db.flush()
+    for line in lines:
+        line.invoice_id = invoice.id  # type: ignore[assignment]
+        db.add(line)
+    db.flush()
+    assert invoice.id is not None
+    return Change(invoice.id, customer_id, invoice.number, "new_invoice" if existing is None else "invoice_updated",
+                  old_status, invoice.status), False
+
+
+def _void_invoice(db: Session, source: str, data: InvoiceIn, today: date) -> tuple[Change | None, bool]:
+    invoice = _find_invoice(db, source, data.external_id)
+    if invoice is None:
+        raise Rejected(f"no invoice {data.external_id!r} from {source!r} to void")
+    if invoice.version > data.version:
+        return None, True
+    old_status = invoice.status
+    invoice.status = InvoiceStatus.VOID
+    invoice.version = data.version
+    invoice.revision += 1
+    invoice.updated_at = utcnow()
+    db.add(invoice)
+    db.flush()
+    assert invoice.id is not None
+    return Change(invoice.id, invoice.customer_id, invoice.number, "invoice_updated", old_status, invoice.status), False
+
+
+def _paid(db: Session, invoice: Invoice) -> int:
+    return int(db.exec(select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
+        Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.SUCCEEDED)).one())
+
+
+def _status(db: Session, invoice: Invoice, today: date) -> InvoiceStatus:
+    paid = _paid(db, invoice) if invoice.id is not None else 0
+    refunded = invoice.id is not None and paid == 0 and db.exec(select(Payment.id).where(
+        Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.REFUNDED)).first() is not None
+    invoice.amount_paid_minor = paid
+    return derive_status(total_minor=invoice.total_minor, paid_minor=paid, due_date=invoice.due_date, today=today,
+                         refunded=refunded)
+
+
+def _apply_payment(db: Session, source: str, event: LedgerEvent, today: date) -> Change:
+    data = event.payment
+    assert data is not None
+    invoice = _find_invoice(db, source, data.invoice_external_id)
+    if invoice is None:
+        raise Rejected(f"no invoice {data.invoice_external_id!r} from {source!r} for this payment")
+    if data.currency != invoice.currency:
+        raise Rejected(f"payment in {data.currency} for an invoice in {invoice.currency}")
+    if invoice.status == InvoiceStatus.VOID:
+        raise Rejected("payment for a void invoice")
+    status = PAYMENT_STATUS_FOR[event.type]
+    payment = db.exec(select(Payment).where(Payment.source == source, Payment.external_id == data.external_id)).first()
+    if payment is None:
+        payment = Payment(source=source, external_id=data.external_id, invoice_id=invoice.id,  # type: ignore[arg-type]
+                          amount_minor=0, currency=data.currency, method=data.method, status=status,
+                          received_at=data.received_at)
+    elif payment.invoice_id != invoice.id:
+        raise Rejected("this payment already belongs to another invoice")
+    payment.amount_minor = to_minor(data.amount, data.currency)
+    payment.method, payment.status, payment.reference = data.method, status, data.reference
+    payment.received_at = data.received_at
+    db.add(payment)
+    db.flush()
+    old_status = invoice.status
+    invoice.status = _status(db, invoice, today)
+    invoice.revision += 1
+    invoice.updated_at = utcnow()
+    db.add(invoice)
+    db.flush()
+    assert invoice.id is not None
+    return Change(invoice.id, invoice.customer_id, invoice.number, "payment", old_status, invoice.status, status)
+
+
+def record_source_failure(db: Session, source: str, error: str) -> LedgerCursor:
+    """Note a failed poll (the cursor stays where it was); returns the cursor row."""
+    cursor = db.get(LedgerCursor, source) or LedgerCursor(source=source)
+    now = utcnow()
+    cursor.last_attempt_at = now
+    cursor.last_error = error[:2000]
+    cursor.last_error_at = now
+    cursor.consecutive_failures += 1
+    db.add(cursor)
+    db.flush()
+    return cursor
+
+
+def mark_overdue(db: Session, today: date) -> list[Change]:
+    """Invoices whose due date passed become overdue (a daily job); returns the changes."""
+    rows = db.exec(select(Invoice).where(Invoice.status.in_([InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]),  # type: ignore[attr-defined]
+                                         Invoice.due_date < today)).all()
+    changes = []
+    for invoice in rows:
+        old = invoice.status
+        invoice.status = InvoiceStatus.OVERDUE
+        invoice.revision += 1
+        db.add(invoice)
+        changes.append(Change(invoice.id, invoice.customer_id, invoice.number, "invoice_updated", old,  # type: ignore[arg-type]
+                              InvoiceStatus.OVERDUE))
+    db.flush()
+    return changes

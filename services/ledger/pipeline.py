@@ -1,0 +1,48 @@
+"""The one way events come in, whatever the source: apply in one transaction, then (after
+commit) notify users and publish live updates. PDFs of new revisions follow in the background."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from sqlmodel import select
+
+from data import Invoice
+from services.events import LiveEvent, bus
+from services.ledger.apply import BatchResult, Change, apply_batch
+from services.notifications import notify_invoice_change
+from services.runtime import Runtime, unit_of_work
+from services.time import today_for
+
+# One batch at a time in this process: the inbox check and insert must not interleave.
+_apply_lock = threading.Lock()
+
+
+def ingest(runtime: Runtime, source: str, events: Sequence[object], next_cursor: str | None = None) -> BatchResult:
+    """Apply a batch exactly once and run the work that follows a commit."""
+    with _apply_lock:
+        with unit_of_work() as db:
+            result = apply_batch(db, source, list(events), today=today_for("UTC"), next_cursor=next_cursor)
+    after_commit(result.changes)
+    return result
+
+
+def after_commit(changes: Sequence[Change]) -> None:
+    """Notifications for users who asked, then live events for open pages of those customers."""
+    if not changes:
+        return
+    with unit_of_work() as db:
+        totals = dict(db.exec(select(Invoice.id, Invoice.total_minor).where(
+            Invoice.id.in_([change.invoice_id for change in changes]))).all())  # type: ignore[union-attr]
+        currencies = dict(db.exec(select(Invoice.id, Invoice.currency).where(
+            Invoice.id.in_([change.invoice_id for change in changes]))).all())  # type: ignore[union-attr]
+        for change in changes:
+            notify_invoice_change(db, customer_id=change.customer_id, invoice_id=change.invoice_id,
+                                  number=change.number, kind=change.kind, status=change.new_status,
+                                  old_status=change.old_status, total_minor=totals[change.invoice_id],
+                                  currency=currencies[change.invoice_id], payment_status=change.payment_status)
+    for change in changes:
+        bus.publish(LiveEvent(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
+                              kind=change.kind, status=change.new_status, old_status=change.old_status,
+                              payment_status=change.payment_status))
