@@ -59,3 +59,19 @@ def database_status(engine: sa.Engine) -> str:
     except Exception as error:  # noqa: BLE001 - any failure means "not ok" to a health check
         return type(error).__name__
     return "ok"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a write transaction now (SQLite: BEGIN IMMEDIATE).
+
+    Python's sqlite3 only opens a transaction right before INSERT/UPDATE/DELETE, so a SAVEPOINT
+    issued first would run in autocommit mode and its RELEASE would commit on its own. Code that
+    uses savepoints (per-event quarantine, racing document inserts) calls this first; it also
+    takes SQLite's write lock up front instead of failing to upgrade a stale read later.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

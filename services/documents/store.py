@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import Document, Invoice, InvoiceStatus, Vendor
+from data.db import begin_write
 from services.documents.render import render_invoice_pdf
 from services.formatting import Formatter
 from services.invoices import build_invoice_detail
@@ -47,6 +48,7 @@ def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> 
         return existing
     content = render_invoice_pdf(build_invoice_detail(db, invoice, today), Formatter(locale=locale))
     digest = sha256_of(content)
+    begin_write(db)  # so the savepoint below nests instead of committing on its own
     try:
         with db.begin_nested():
             db.add(Document(invoice_id=invoice.id, revision=invoice.revision, sha256=digest, size_bytes=len(content),

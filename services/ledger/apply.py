@@ -32,6 +32,7 @@ from data import (
     Vendor,
     utcnow,
 )
+from data.db import begin_write
 from services.errors import InvalidInput
 from services.invoice_status import derive_status
 from services.ledger.schema import PAYMENT_STATUS_FOR, EventType, InvoiceIn, LedgerEvent
@@ -87,6 +88,7 @@ def _validation_summary(error: ValidationError) -> str:
 def apply_batch(db: Session, source: str, raw_events: list[object], *, today: date,
                 next_cursor: str | None = None) -> BatchResult:
     """Apply a batch in `db`'s transaction (the caller commits) and move the source's cursor."""
+    begin_write(db)  # savepoints below must nest inside one transaction
     result = BatchResult()
     for raw in raw_events:
         event_id, event_type, text = _event_key(raw)
