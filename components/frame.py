@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -30,7 +30,7 @@ class AccountBadge:
 @contextmanager
 def frame(
     page_title: str, *, nav: Sequence[NavItem] = (), account: AccountBadge | None = None, current_path: str = "",
-    sign_out_action: str | None = None,
+    sign_out_action: str | None = None, header_extra: Callable[[], None] | None = None,
 ) -> Iterator[ui.element]:
     """Lay out header, navigation (a drawer on phones) and the main column; yields the column.
 
@@ -54,6 +54,8 @@ def frame(
             with ui.row().classes("portal-nav gap-1 ml-6 max-lg:hidden"):
                 _nav_links(nav, current_path, vertical=False)
         ui.space()
+        if header_extra is not None:
+            header_extra()
         if account is not None:
             with ui.column().classes("gap-0 items-end max-sm:hidden"):
                 ui.label(account.name).classes("text-sm font-medium")

@@ -18,7 +18,7 @@ from components.pagination import pagination
 from components.summary_cards import summary_cards
 from pages.access import page_principal
 from pages.formatting import formatter_for
-from pages.layout import signed_in_frame
+from pages.layout import signed_in_frame_live
 from services.audit import record_audit
 from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
 from services.invoices import account_summary, list_invoices, vendor_options
@@ -39,9 +39,8 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
     today = today_for(principal.timezone)
     fmt = formatter_for(principal)
     table_format = TableFormat(money=fmt.money, date=fmt.date)
-    with signed_in_frame(request, "Invoices") as (principal, guard):
+    with signed_in_frame_live(request, "Invoices") as (principal, guard, live):
         with unit_of_work() as db:
-            summary = account_summary(db, principal, today)
             vendors = vendor_options(db, principal, today)
             access = customer_access(db, principal, today)
             can_zip, can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
@@ -50,10 +49,19 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
         ui.add_body_html(RELOAD_ON_BACK)
         export_form = ExportForm() if can_export else None
         ui.label("Invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
-        summary_cards(open_by_currency=summary.open_by_currency, open_count=summary.open_count,
-                      overdue_by_currency=summary.overdue_by_currency, overdue_count=summary.overdue_count,
-                      paid_this_year_by_currency=summary.paid_this_year_by_currency, year=today.year,
-                      money=fmt.money)
+
+        @ui.refreshable
+        def summary() -> None:
+            with unit_of_work() as db:
+                totals = account_summary(db, principal, today)
+            summary_cards(open_by_currency=totals.open_by_currency, open_count=totals.open_count,
+                          overdue_by_currency=totals.overdue_by_currency, overdue_count=totals.overdue_count,
+                          paid_this_year_by_currency=totals.paid_this_year_by_currency, year=today.year,
+                          money=fmt.money)
+
+        summary()
+        # Live: a payment or a new invoice of this customer refreshes the cards and the list.
+        live.on_event(lambda _event: (summary.refresh(), results.refresh()))
 
         def apply(query: InvoiceQuery) -> None:
             if query.with_changes(page=1) != state["query"].with_changes(page=1):

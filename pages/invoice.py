@@ -9,7 +9,8 @@ from nicegui import ui
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
 from pages.access import page_principal
 from pages.formatting import formatter_for
-from pages.layout import signed_in_frame
+from pages.layout import signed_in_frame_live
+from services.events import LiveEvent
 from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.invoices import get_invoice_detail, record_invoice_denial
@@ -46,35 +47,59 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
             record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id)
         return not_found()
     fmt = formatter_for(principal)
-    with signed_in_frame(request, f"Invoice {detail.number}") as (principal, guard):
+    with signed_in_frame_live(request, f"Invoice {detail.number}") as (principal, guard, live):
         ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')
-        invoice_header(detail, fmt)
-        with ui.row().classes("gap-2 flex-wrap"):
-            if detail.can_download_pdf:
-                ui.button("Download PDF", icon="picture_as_pdf",
-                          on_click=lambda: ui.navigate.to(f"/invoices/{detail.id}/pdf")).props("unelevated no-caps")
-            if detail.can_ask_support:
-                ui.button("Ask about this invoice", icon="help_outline",
-                          on_click=guard.guarded(lambda: question_dialog.open())).props("outline no-caps")
-        parties(detail)
-        line_items(detail, fmt)
-        with ui.element("div").classes("grid grid-cols-1 md:grid-cols-2 gap-4 w-full"):
-            payments(detail, fmt)
-            timeline(detail, fmt)
-        with ui.card().classes("w-full p-4 gap-1"):
-            ui.label("Proof of authenticity").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
-            if sha256:
-                ui.label("SHA-256 of this invoice's current PDF:").classes("text-sm portal-muted")
-                ui.label(sha256).classes("font-mono text-xs break-all select-all").props('data-testid="sha256"')
-                ui.link("Check a PDF you received", "/verify").classes("text-sm text-blue-800")
-            else:
-                ui.label("The PDF of this version is being prepared; its SHA-256 appears here once it exists.").classes(
-                    "text-sm portal-muted")
-        if detail.payment_instructions and detail.due_minor:
+        state = {"detail": detail, "sha256": sha256}
+
+        def reload_detail(event: LiveEvent) -> None:
+            if event.invoice_id != detail.id:
+                return
+            try:
+                with unit_of_work() as db:  # the page is already open: not a new view, not audited again
+                    state["detail"] = get_invoice_detail(db, principal, detail.id, today, secret_key="",
+                                                         audit_action=None)
+                    state["sha256"] = document_hash(db, detail.id, state["detail"].revision)
+            except NotFound:
+                ui.navigate.reload()
+                return
+            live_part.refresh()
+
+        live.on_event(reload_detail)
+
+        @ui.refreshable
+        def live_part() -> None:
+            current, digest = state["detail"], state["sha256"]
+            invoice_header(current, fmt)
+            with ui.row().classes("gap-2 flex-wrap"):
+                if current.can_download_pdf:
+                    ui.button("Download PDF", icon="picture_as_pdf",
+                              on_click=lambda: ui.navigate.to(f"/invoices/{current.id}/pdf")).props(
+                        "unelevated no-caps")
+                if current.can_ask_support:
+                    ui.button("Ask about this invoice", icon="help_outline",
+                              on_click=guard.guarded(lambda: question_dialog.open())).props("outline no-caps")
+            parties(current)
+            line_items(current, fmt)
+            with ui.element("div").classes("grid grid-cols-1 md:grid-cols-2 gap-4 w-full"):
+                payments(current, fmt)
+                timeline(current, fmt)
             with ui.card().classes("w-full p-4 gap-1"):
-                ui.label("How to pay").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
-                ui.label(detail.payment_instructions).classes("text-sm break-words")
-                ui.label(f"Please quote invoice number {detail.number}.").classes("text-sm portal-muted")
+                ui.label("Proof of authenticity").classes("text-lg font-semibold").props(
+                    'role="heading" aria-level="2"')
+                if digest:
+                    ui.label("SHA-256 of this invoice's current PDF:").classes("text-sm portal-muted")
+                    ui.label(digest).classes("font-mono text-xs break-all select-all").props('data-testid="sha256"')
+                    ui.link("Check a PDF you received", "/verify").classes("text-sm text-blue-800")
+                else:
+                    ui.label("The PDF of this version is being prepared; its SHA-256 appears here once it exists."
+                             ).classes("text-sm portal-muted")
+            if current.payment_instructions and current.due_minor:
+                with ui.card().classes("w-full p-4 gap-1"):
+                    ui.label("How to pay").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                    ui.label(current.payment_instructions).classes("text-sm break-words")
+                    ui.label(f"Please quote invoice number {current.number}.").classes("text-sm portal-muted")
+
+        live_part()
 
         with ui.dialog() as question_dialog, ui.card().classes("w-full max-w-lg gap-3"):
             ui.label(f"Ask about invoice {detail.number}").classes("text-lg font-semibold")

@@ -1,17 +1,23 @@
-"""The signed-in frame: navigation by role, the account badge and sign-out, the session guard."""
+"""The signed-in frame: navigation by role, the bell, sign-out, the session guard and live updates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi import Request
 from nicegui import ui
 
 from components.frame import AccountBadge, NavItem, frame
-from data.types import Role
+from components.notification_bell import notification_bell
+from data.types import InvoiceStatus, Role
 from pages.access import SessionGuard, page_principal
+from pages.formatting import formatter_for
+from services.events import LiveEvent, bus
 from services.formatting import valid_timezone
+from services.invoice_status import STATUS_LABELS
+from services.notifications import latest_notifications, mark_read, unread_count
 from services.principal import Principal
 from services.runtime import unit_of_work
 from services.users import set_preferences
@@ -23,18 +29,92 @@ OWNER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/expor
 STAFF_NAV = (NavItem("Settings", "/settings", "settings"),)
 
 
+class LiveUpdates:
+    """Delivers the customer's live events to this page, on its own event loop and client.
+
+    Pages add handlers with `on_event`; the frame adds the toast and the bell. The subscription
+    ends when the tab goes away.
+    """
+
+    def __init__(self, principal: Principal, guard: SessionGuard) -> None:
+        self._handlers: list[Callable[[LiveEvent], None]] = []
+        self._guard = guard
+        if principal.customer_id is None:
+            return
+        client = ui.context.client
+        loop = asyncio.get_event_loop()
+
+        def deliver(event: LiveEvent) -> None:
+            if loop.is_closed() or client.is_deleted:  # the tab is gone without a goodbye
+                unsubscribe()
+                return
+            loop.call_soon_threadsafe(self._handle, client, event)
+
+        unsubscribe = bus.subscribe(principal.customer_id, deliver)
+        client.on_delete(unsubscribe)
+
+    def on_event(self, handler: Callable[[LiveEvent], None]) -> None:
+        self._handlers.append(handler)
+
+    def _handle(self, client, event: LiveEvent) -> None:  # type: ignore[no-untyped-def]
+        if client.is_deleted or not self._guard.is_live(activity=False):
+            return
+        with client:
+            for handler in self._handlers:
+                handler(event)
+
+
+def toast_for(event: LiveEvent) -> tuple[str, str]:
+    if event.kind == "new_invoice":
+        return f"New invoice {event.number}", "info"
+    if event.payment_status is not None and event.payment_status.value == "failed":
+        return f"A payment for invoice {event.number} failed", "warning"
+    kind = "positive" if event.status == InvoiceStatus.PAID else "info"
+    return f"Invoice {event.number} is now {STATUS_LABELS[event.status].lower()}", kind
+
+
 @contextmanager
 def signed_in_frame(request: Request, title: str) -> Iterator[tuple[Principal, SessionGuard]]:
     """Enter the frame for the signed-in user of `request`; yields who it is and the guard."""
+    with signed_in_frame_live(request, title) as (principal, guard, _live):
+        yield principal, guard
+
+
+@contextmanager
+def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Principal, SessionGuard, LiveUpdates]]:
+    """Like `signed_in_frame`, with the page's live updates to add handlers to."""
     principal = page_principal(request)
     guard = SessionGuard(request)
     nav = STAFF_NAV if principal.is_staff else OWNER_NAV if principal.role == Role.OWNER else CUSTOMER_NAV
     badge = AccountBadge(name=principal.label, detail=principal.role.value.title())
-    with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout"):
+    fmt = formatter_for(principal)
+
+    @ui.refreshable
+    def bell() -> None:
+        with unit_of_work() as db:
+            unread, latest = unread_count(db, principal), latest_notifications(db, principal)
+
+        def mark_all() -> None:
+            with unit_of_work() as db:
+                mark_read(db, principal)
+            bell.refresh()
+
+        notification_bell(unread, latest, format_time=fmt.datetime, on_mark_all_read=guard.guarded(mark_all))
+
+    with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout",
+               header_extra=None if principal.is_staff else bell):
         guard.start_watching()
         if not principal.timezone_chosen:
             ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)
-        yield principal, guard
+        live = LiveUpdates(principal, guard)
+
+        def toast_and_bell(event: LiveEvent) -> None:
+            message, kind = toast_for(event)
+            ui.notify(message, type=kind, position="top-right")  # type: ignore[arg-type]
+            bell.refresh()
+
+        live.on_event(toast_and_bell)
+        yield principal, guard, live
 
 
 BROWSER_TIMEZONE_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"

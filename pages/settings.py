@@ -13,6 +13,9 @@ from pages.layout import signed_in_frame
 from services.account import PASSWORD_CHANGE_PROBLEMS
 from services.errors import InvalidInput
 from services.formatting import OFFERED_LOCALES, locale_label, timezone_choices
+from services.notifications import KIND_LABELS, preferences, set_preference
+from services.permissions import customer_access
+from services.time import today_for
 from services.recovery_codes import remaining_recovery_codes
 from services.runtime import current_runtime, unit_of_work
 from services.sessions import active_sessions
@@ -56,6 +59,42 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
                     notice("Saved. Dates and amounts now follow your choice.", "positive")
                 ui.button("Save", on_click=guard.guarded(save_preferences)).props("unelevated no-caps").classes(
                     "self-start")
+
+            if not principal.is_staff:
+                with ui.card().classes("w-full p-5 gap-3"):
+                    ui.label("Notifications").classes("text-lg font-semibold").props(
+                        'role="heading" aria-level="2"')
+                    with unit_of_work() as db:
+                        choices = preferences(db, principal)
+                        email_allowed = customer_access(db, principal, today_for(principal.timezone)).tier \
+                            .email_notifications
+                    with ui.element("table").classes("text-sm"):
+                        with ui.element("tr"):
+                            for heading in ("", "In the portal", "By e-mail"):
+                                with ui.element("th").classes("text-left pr-6 pb-1 font-medium").props("scope=col"):
+                                    ui.label(heading)
+                        for choice in choices:
+                            with ui.element("tr"):
+                                with ui.element("th").classes("text-left pr-6 font-normal").props("scope=row"):
+                                    ui.label(KIND_LABELS[choice.kind])
+                                with ui.element("td"):
+                                    in_app = ui.switch(value=choice.in_app).props(
+                                        f'aria-label="{KIND_LABELS[choice.kind]} in the portal"')
+                                with ui.element("td"):
+                                    email = ui.switch(value=choice.email and email_allowed).props(
+                                        f'aria-label="{KIND_LABELS[choice.kind]} by e-mail"')
+                                    email.set_enabled(email_allowed)
+
+                                def save(_event, kind=choice.kind, in_app=in_app, email=email) -> None:  # type: ignore[no-untyped-def]
+                                    with unit_of_work() as db:
+                                        set_preference(db, principal, kind, in_app=bool(in_app.value),
+                                                       email=bool(email.value))
+                                    ui.notify("Saved.", type="positive")
+
+                                in_app.on_value_change(guard.guarded(save))
+                                email.on_value_change(guard.guarded(save))
+                    if not email_allowed:
+                        ui.label("E-mail alerts are not part of your plan.").classes("text-xs portal-muted")
 
             with ui.card().classes("w-full p-5 gap-3"):
                 ui.label("Password").classes("text-lg font-semibold").props('role="heading" aria-level="2"')

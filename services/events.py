@@ -61,6 +61,11 @@ class EventBus:
                     if callback in self._subscribers.get(event.customer_id, []):
                         self._subscribers[event.customer_id].remove(callback)
 
+    def clear(self) -> None:
+        """Forget every subscriber (tests; a process shutting down)."""
+        with self._lock:
+            self._subscribers.clear()
+
     def subscriber_count(self, customer_id: int | None = None) -> int:
         with self._lock:
             if customer_id is not None:

@@ -240,12 +240,14 @@ class InvoiceDetail:
 
 
 def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today: date, *, secret_key: str,
-                       audit_action: str = "invoice.view") -> InvoiceDetail:
-    """One visible invoice in full, audited as viewed; NotFound when missing or not the user's."""
+                       audit_action: str | None = "invoice.view") -> InvoiceDetail:
+    """One visible invoice in full, audited as viewed (unless `audit_action` is None: a live
+    refresh of a page already open); NotFound when missing or not the user's."""
     access = customer_access(db, principal, today)
     invoice = visible_invoice(db, access, invoice_id)
-    record_audit(db, secret_key, audit_action, "success", principal=principal, object_type="invoice",
-                 object_id=invoice.id)
+    if audit_action is not None:
+        record_audit(db, secret_key, audit_action, "success", principal=principal, object_type="invoice",
+                     object_id=invoice.id)
     return build_invoice_detail(db, invoice, today, can_download_pdf=access.can(Capability.DOWNLOAD_PDF),
                                 can_ask_support=access.can(Capability.ASK_SUPPORT))
 

@@ -23,6 +23,7 @@ from sqlmodel import Session
 import data
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
+from services.events import bus
 from services.runtime import Runtime, start_runtime
 from services.settings import Settings
 from tests.factories import TEST_SECRET_KEY, Factory
@@ -133,6 +134,7 @@ async def user(runtime: Runtime, caplog: pytest.LogCaptureFixture, request: pyte
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as client:
                     yield User(client)
         finally:
+            bus.clear()  # simulated clients are dropped without being deleted: forget their subscriptions
             os.environ.pop("NICEGUI_USER_SIMULATION", None)
             ui.navigate = Navigate()
             ui.notify = notify

@@ -1,0 +1,73 @@
+"""Open pages follow the ledger: cards, list, badge, toast and bell, for their own customer only."""
+
+from __future__ import annotations
+
+import pyotp
+from nicegui.testing import User as SimUser
+from sqlmodel import Session, select
+
+from data import Invoice, NotificationKind, NotificationPreference, Role
+from services.events import bus
+from services.ledger.pipeline import ingest
+from services.runtime import Runtime
+from tests.factories import Factory
+from tests.ledger_events import invoice_event, payment_event
+from tests.web import sign_in
+
+SECRET = pyotp.random_base32(32)
+
+
+async def test_a_payment_updates_an_open_dashboard_and_detail(user: SimUser, session: Session, runtime: Runtime,
+                                                              make: Factory) -> None:
+    customer = make.customer(ref="C-LIVE")
+    make.vendor(code="NCS")
+    make.user(role=Role.OWNER, customer=customer, email="live@example.com", mfa_secret=SECRET)
+    session.commit()
+    ingest(runtime, "ledger", [invoice_event("L1", customer_ref="C-LIVE", vendor_code="NCS", number="INV-LIVE-1")])
+    await sign_in(user.http_client, "live@example.com", SECRET)
+    await user.open("/")
+    await user.should_see("INV-LIVE-1")
+    await user.should_see("1 unpaid invoice")
+    assert bus.subscriber_count(customer.id) == 1
+
+    ingest(runtime, "ledger", [payment_event("LP1", "L1", "238.00")])
+    await user.should_see("Invoice INV-LIVE-1 is now paid")  # the toast
+    await user.should_see("0 unpaid invoices")  # the summary card
+    await user.should_see("Paid", kind=None)
+
+    invoice = session.exec(select(Invoice).where(Invoice.external_id == "L1")).one()
+    await user.open(f"/invoices/{invoice.id}")
+    await user.should_see("Payment received")
+    ingest(runtime, "ledger", [payment_event("LP1", "L1", "238.00", type_="payment.refunded")])
+    await user.should_see("Invoice INV-LIVE-1 is now refunded")
+    await user.should_see("Payment refunded")
+
+
+async def test_the_bell_counts_unread_and_marks_read(user: SimUser, session: Session, runtime: Runtime,
+                                                     make: Factory) -> None:
+    customer = make.customer(ref="C-BELL")
+    make.vendor(code="NCS")
+    account = make.user(role=Role.OWNER, customer=customer, email="bell@example.com", mfa_secret=SECRET)
+    session.add(NotificationPreference(user_id=account.id, kind=NotificationKind.NEW_INVOICE, in_app=True,  # type: ignore[arg-type]
+                                       email=False))
+    session.commit()
+    await sign_in(user.http_client, "bell@example.com", SECRET)
+    await user.open("/")
+    ingest(runtime, "ledger", [invoice_event("B1", customer_ref="C-BELL", vendor_code="NCS", number="INV-BELL-1"),
+                               invoice_event("B2", customer_ref="C-BELL", vendor_code="NCS", number="INV-BELL-2")])
+    await user.should_see("New invoice INV-BELL-2")
+    page = await user.http_client.get("/")
+    assert "Notifications, 2 unread" in page.text
+
+
+async def test_other_customers_pages_receive_nothing(user: SimUser, session: Session, runtime: Runtime,
+                                                     make: Factory) -> None:
+    mine, theirs = make.customer(ref="C-MINE"), make.customer(ref="C-THEIRS")
+    make.vendor(code="NCS")
+    make.user(role=Role.OWNER, customer=mine, email="mine@example.com", mfa_secret=SECRET)
+    session.commit()
+    await sign_in(user.http_client, "mine@example.com", SECRET)
+    await user.open("/")
+    assert bus.subscriber_count(theirs.id) == 0
+    ingest(runtime, "ledger", [invoice_event("T1", customer_ref="C-THEIRS", vendor_code="NCS", number="INV-THEIRS")])
+    await user.should_not_see("INV-THEIRS")
