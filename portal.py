@@ -70,7 +70,8 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     from services.background import start_background_jobs
 
-    app.on_startup(start_background_jobs)
+    local_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    app.on_startup(lambda: start_background_jobs(demo_ledger_url=local_url if args.demo else None))
     print(f"Invoice Portal serves http://{host}:{port}  (Ctrl+C stops it)", flush=True)
     start_app(runtime, host=host, port=port)
     return 0
@@ -129,6 +130,14 @@ def command_backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def command_ledger_secret(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.settings import ledger_webhook_secret
+
+    runtime = start_runtime(settings)
+    print(ledger_webhook_secret(settings, runtime.secret_key))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal.py", description=f"{BRAND_NAME}: self-service invoice access.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -156,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--customer", help="customer reference (for owner, accountant and viewer)")
     create_user.add_argument("--name", help="display name")
     create_user.set_defaults(handler=command_create_user)
+
+    ledger_secret = commands.add_parser("ledger-secret", help="print the secret the ledger signs pushed events with")
+    ledger_secret.set_defaults(handler=command_ledger_secret)
 
     backup = commands.add_parser("backup", help="write a consistent copy of the database to PATH")
     backup.add_argument("path", help="new file to write")
