@@ -24,6 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 800}
 DEMO_PASSWORD = "browser demo passphrase"
+LIVE_SECRET_KEY = "browser-test-secret-key-0123456789abcdef"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -55,7 +56,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     # NiceGUI switches to its test mode when it sees pytest's variables; the server must not.
     inherited = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
     env = dict(inherited, PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
-               PORTAL_SECRET_KEY="browser-test-secret-key-0123456789abcdef", PYTHONUNBUFFERED="1")
+               PORTAL_SECRET_KEY=LIVE_SECRET_KEY, PYTHONUNBUFFERED="1")
     subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "portal.py", "demo", "--customers", "4", "--invoices", "200", "--password",
                     DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
