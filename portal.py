@@ -39,6 +39,7 @@ def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = N
         session_middleware_kwargs={"session_cookie": "portal_ui", "same_site": "strict",
                                    "https_only": (runtime.settings.public_url or "").startswith("https://")},
         show_welcome_message=False,
+        fastapi_docs=True,  # /docs and /openapi.json (the ledger API); behind sign-in like every page
         uvicorn_logging_level="warning",
     )
 

@@ -29,7 +29,8 @@ def _finite_amount(value: Decimal) -> Decimal:
     return value
 
 
-Amount = Annotated[Decimal, Field(json_schema_extra={"type": "string", "examples": ["1234.50"]}),
+Amount = Annotated[Decimal, Field(description="a decimal string such as \"1234.50\" (numbers are accepted too)",
+                                  examples=["1234.50"]),
                    AfterValidator(_finite_amount)]
 
 
