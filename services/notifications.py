@@ -3,7 +3,8 @@ in-app bell, and the notifications created after ledger changes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,38 +53,70 @@ def _money(minor: int, currency: str) -> str:
     return format_money(minor, currency, "en_US")
 
 
-def notify_invoice_change(db: Session, *, customer_id: int, invoice_id: int, number: str, kind: str,
-                          status: InvoiceStatus, old_status: InvoiceStatus | None, total_minor: int,
-                          currency: str, payment_status: PaymentStatus | None = None) -> int:
-    """Create notifications for the customer's users who asked for this kind; returns how many."""
-    if kind == "new_invoice":
-        notification_kind = NotificationKind.NEW_INVOICE
-        title = f"New invoice {number}"
-        body = f"Invoice {number} for {_money(total_minor, currency)} is {STATUS_LABELS[status].lower()}."
-    elif status != old_status or payment_status == PaymentStatus.FAILED:
-        notification_kind = NotificationKind.PAYMENT_STATUS
-        title = f"Invoice {number} is now {STATUS_LABELS[status].lower()}"
-        if payment_status == PaymentStatus.FAILED:
-            title = f"A payment for invoice {number} failed"
-        body = f"Invoice {number} ({_money(total_minor, currency)}): {STATUS_LABELS[status]}."
-    else:
-        return 0
-    email_allowed = bool(db.exec(select(Tier.email_notifications).join(Customer, Customer.tier_id == Tier.id)
-                                 .where(Customer.id == customer_id)).first())
-    users = db.exec(select(User.id).where(User.customer_id == customer_id, User.is_active)).all()
-    stored = {row.user_id: row for row in db.exec(select(NotificationPreference).where(
-        NotificationPreference.user_id.in_(users), NotificationPreference.kind == notification_kind)).all()}  # type: ignore[attr-defined]
-    created = 0
-    for user_id in users:
-        preference = stored.get(user_id)
-        in_app = preference.in_app if preference else DEFAULT_IN_APP
-        email = (preference.email if preference else DEFAULT_EMAIL) and email_allowed
-        if in_app or email:
-            db.add(Notification(user_id=user_id, kind=notification_kind, invoice_id=invoice_id, title=title[:200],
-                                body=body[:1000], in_app=in_app, email_due=email))
-            created += 1
-    db.flush()
-    return created
+@dataclass(frozen=True)
+class InvoiceNews:
+    """One change to tell a customer's users about."""
+
+    customer_id: int
+    invoice_id: int
+    number: str
+    kind: str  # new_invoice, invoice_updated, payment
+    status: InvoiceStatus
+    old_status: InvoiceStatus | None
+    total_minor: int
+    currency: str
+    payment_status: PaymentStatus | None = None
+
+
+def _message(news: InvoiceNews) -> tuple[NotificationKind, str, str] | None:
+    amount = _money(news.total_minor, news.currency)
+    if news.kind == "new_invoice":
+        return (NotificationKind.NEW_INVOICE, f"New invoice {news.number}",
+                f"Invoice {news.number} for {amount} is {STATUS_LABELS[news.status].lower()}.")
+    if news.payment_status == PaymentStatus.FAILED:
+        return (NotificationKind.PAYMENT_STATUS, f"A payment for invoice {news.number} failed",
+                f"Invoice {news.number} ({amount}): {STATUS_LABELS[news.status]}.")
+    if news.status != news.old_status:
+        return (NotificationKind.PAYMENT_STATUS, f"Invoice {news.number} is now {STATUS_LABELS[news.status].lower()}",
+                f"Invoice {news.number} ({amount}): {STATUS_LABELS[news.status]}.")
+    return None
+
+
+def notify_invoice_changes(db: Session, news: Sequence[InvoiceNews]) -> int:
+    """Create notifications for the users who asked for each kind of change; returns how many.
+
+    Users, preferences and tiers are read once per customer, so a batch of thousands of changes
+    costs a few queries, not a few per change.
+    """
+    by_customer: dict[int, list[InvoiceNews]] = defaultdict(list)
+    for item in news:
+        by_customer[item.customer_id].append(item)
+    rows: list[dict] = []
+    now = utcnow()
+    for customer_id, items in by_customer.items():
+        email_allowed = bool(db.exec(select(Tier.email_notifications).join(Customer, Customer.tier_id == Tier.id)
+                                     .where(Customer.id == customer_id)).first())
+        users = db.exec(select(User.id).where(User.customer_id == customer_id, User.is_active)).all()
+        if not users:
+            continue
+        stored = {(row.user_id, row.kind): row for row in db.exec(select(NotificationPreference).where(
+            NotificationPreference.user_id.in_(users))).all()}  # type: ignore[attr-defined]
+        for item in items:
+            message = _message(item)
+            if message is None:
+                continue
+            kind, title, body = message
+            for user_id in users:
+                preference = stored.get((user_id, kind))
+                in_app = preference.in_app if preference else DEFAULT_IN_APP
+                email = (preference.email if preference else DEFAULT_EMAIL) and email_allowed
+                if in_app or email:
+                    rows.append({"user_id": user_id, "kind": kind, "invoice_id": item.invoice_id, "title": title[:200],
+                                 "body": body[:1000], "in_app": in_app, "email_due": email, "email_attempts": 0,
+                                 "created_at": now})
+    if rows:
+        db.execute(sa.insert(Notification), rows)
+    return len(rows)
 
 
 @dataclass(frozen=True)

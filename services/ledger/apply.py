@@ -90,6 +90,7 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
     """Apply a batch in `db`'s transaction (the caller commits) and move the source's cursor."""
     begin_write(db)  # savepoints below must nest inside one transaction
     result = BatchResult()
+    lookups = _Lookups(db)
     for raw in raw_events:
         event_id, event_type, text = _event_key(raw)
         if db.exec(select(LedgerInbox.id).where(LedgerInbox.source == source, LedgerInbox.event_id == event_id)).first():
@@ -107,7 +108,7 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
             continue
         try:
             with db.begin_nested():
-                change, older = _apply_event(db, source, event, today)
+                change, older = _apply_event(db, source, event, today, lookups)
                 db.add(LedgerInbox(source=source, event_id=event_id, event_type=event.type.value,
                                    status=InboxStatus.APPLIED, payload=text, applied_at=utcnow(),
                                    error="older version ignored" if older else None))
@@ -150,11 +151,31 @@ def _advance_cursor(db: Session, source: str, result: BatchResult, next_cursor: 
     db.flush()
 
 
-def _apply_event(db: Session, source: str, event: LedgerEvent, today: date) -> tuple[Change | None, bool]:
+class _Lookups:
+    """Customer and vendor ids by reference, read once per batch."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self.customers: dict[str, int | None] = {}
+        self.vendors: dict[str, int | None] = {}
+
+    def customer_id(self, ref: str) -> int | None:
+        if ref not in self.customers:
+            self.customers[ref] = self.db.exec(select(Customer.id).where(Customer.ref == ref)).first()
+        return self.customers[ref]
+
+    def vendor_id(self, code: str) -> int | None:
+        if code not in self.vendors:
+            self.vendors[code] = self.db.exec(select(Vendor.id).where(Vendor.code == code)).first()
+        return self.vendors[code]
+
+
+def _apply_event(db: Session, source: str, event: LedgerEvent, today: date,
+                 lookups: _Lookups | None = None) -> tuple[Change | None, bool]:
     """The event's effect; (change, older_ignored)."""
     if event.type in (EventType.INVOICE_ISSUED, EventType.INVOICE_UPDATED):
         assert event.invoice is not None
-        return _upsert_invoice(db, source, event.invoice, today)
+        return _upsert_invoice(db, source, event.invoice, today, lookups or _Lookups(db))
     if event.type == EventType.INVOICE_VOIDED:
         assert event.invoice is not None
         return _void_invoice(db, source, event.invoice, today)
@@ -166,14 +187,15 @@ def _find_invoice(db: Session, source: str, external_id: str) -> Invoice | None:
     return db.exec(select(Invoice).where(Invoice.source == source, Invoice.external_id == external_id)).first()
 
 
-def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date) -> tuple[Change | None, bool]:
+def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date,
+                    lookups: _Lookups) -> tuple[Change | None, bool]:
     existing = _find_invoice(db, source, data.external_id)
     if existing is not None and existing.version >= data.version:
         return None, True
-    customer_id = db.exec(select(Customer.id).where(Customer.ref == data.customer_ref)).first()
+    customer_id = lookups.customer_id(data.customer_ref)
     if customer_id is None:
         raise Rejected(f"no customer with reference {data.customer_ref!r}")
-    vendor_id = db.exec(select(Vendor.id).where(Vendor.code == data.vendor_code)).first()
+    vendor_id = lookups.vendor_id(data.vendor_code)
     if vendor_id is None:
         raise Rejected(f"no vendor with code {data.vendor_code!r}")
     lines = []

@@ -11,7 +11,7 @@ from sqlmodel import select
 from data import Invoice
 from services.events import LiveEvent, bus
 from services.ledger.apply import BatchResult, Change, apply_batch
-from services.notifications import notify_invoice_change
+from services.notifications import InvoiceNews, notify_invoice_changes
 from services.runtime import Runtime, unit_of_work
 from services.time import today_for
 
@@ -33,15 +33,17 @@ def after_commit(changes: Sequence[Change]) -> None:
     if not changes:
         return
     with unit_of_work() as db:
-        totals = dict(db.exec(select(Invoice.id, Invoice.total_minor).where(
-            Invoice.id.in_([change.invoice_id for change in changes]))).all())  # type: ignore[union-attr]
-        currencies = dict(db.exec(select(Invoice.id, Invoice.currency).where(
-            Invoice.id.in_([change.invoice_id for change in changes]))).all())  # type: ignore[union-attr]
-        for change in changes:
-            notify_invoice_change(db, customer_id=change.customer_id, invoice_id=change.invoice_id,
-                                  number=change.number, kind=change.kind, status=change.new_status,
-                                  old_status=change.old_status, total_minor=totals[change.invoice_id],
-                                  currency=currencies[change.invoice_id], payment_status=change.payment_status)
+        amounts: dict[int, tuple[int, str]] = {}
+        ids = sorted({change.invoice_id for change in changes})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            amounts |= {invoice_id: (total, currency) for invoice_id, total, currency in db.exec(
+                select(Invoice.id, Invoice.total_minor, Invoice.currency).where(Invoice.id.in_(chunk))).all()}  # type: ignore[union-attr]
+        notify_invoice_changes(db, [
+            InvoiceNews(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
+                        kind=change.kind, status=change.new_status, old_status=change.old_status,
+                        total_minor=amounts[change.invoice_id][0], currency=amounts[change.invoice_id][1],
+                        payment_status=change.payment_status) for change in changes])
     for change in changes:
         bus.publish(LiveEvent(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
                               kind=change.kind, status=change.new_status, old_status=change.old_status,
