@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "latency-benchmark-secret-key-0123456789"
 OBSERVER = """
 window.__seen = {};
-new MutationObserver(() => {
+addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
   for (const el of document.querySelectorAll('.q-notification__message')) {
     const m = el.textContent.match(/New invoice (LAT-\\S+)/);
     if (m && !(m[1] in window.__seen)) { window.__seen[m[1]] = Date.now(); }
   }
-}).observe(document.body, {childList: true, subtree: true});
+}).observe(document.body, {childList: true, subtree: true}));
 """
 
 
@@ -56,13 +56,13 @@ def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(OBSERVER)  # also after a reconnect reload
         first = context.new_page()
         Accounts(base).sign_in(first, "owner@mueller.example")
         tabs = [first] + [context.new_page() for _ in range(pages - 1)]
         for tab in tabs:
             tab.goto(f"{base}/")
             tab.get_by_text("Open balance").wait_for()
-            tab.evaluate(OBSERVER)
         for n in range(events):
             body = json.dumps({"events": [{
                 "event_id": f"lat-{pages}-{n}-{time.time_ns()}", "type": "invoice.issued",
@@ -82,7 +82,7 @@ def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], 
             deadline = time.time() + 10
             number = f"LAT-{pages}-{n:04d}"
             for tab in tabs:
-                while (seen_at := tab.evaluate("n => window.__seen[n]", number)) is None and time.time() < deadline:
+                while (seen_at := tab.evaluate("n => (window.__seen || {})[n]", number)) is None and time.time() < deadline:
                     time.sleep(0.01)
                 if seen_at is not None:
                     latencies.append(seen_at - committed * 1000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import ui
+from nicegui import run, ui
 
 from components.invoice_filters import invoice_filters
 from components.invoice_table import TableFormat, invoice_table
@@ -21,7 +21,7 @@ from pages.formatting import formatter_for
 from pages.layout import signed_in_frame_live
 from services.audit import record_audit
 from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
-from services.invoices import account_summary, list_invoices, vendor_options
+from services.invoices import AccountSummary, InvoicePage, account_summary, list_invoices, vendor_options
 from services.permissions import Capability, customer_access
 from services.runtime import current_runtime, unit_of_work
 from services.time import today_for
@@ -50,18 +50,32 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
         export_form = ExportForm() if can_export else None
         ui.label("Invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
 
-        @ui.refreshable
-        def summary() -> None:
+        def load_totals() -> AccountSummary:
             with unit_of_work() as db:
-                totals = account_summary(db, principal, today)
+                return account_summary(db, principal, today)
+
+        def load_page(query: InvoiceQuery) -> InvoicePage:
+            with unit_of_work() as db:
+                return list_invoices(db, principal, query, today)
+
+        @ui.refreshable
+        def summary(totals: AccountSummary) -> None:
             summary_cards(open_by_currency=totals.open_by_currency, open_count=totals.open_count,
                           overdue_by_currency=totals.overdue_by_currency, overdue_count=totals.overdue_count,
                           paid_this_year_by_currency=totals.paid_this_year_by_currency, year=today.year,
                           money=fmt.money)
 
-        summary()
-        # Live: a payment or a new invoice of this customer refreshes the cards and the list.
-        live.on_event(lambda _event: (summary.refresh(), results.refresh()))
+        summary(load_totals())
+
+        async def follow_ledger() -> None:
+            # Read in a worker thread, so many open pages refreshing together never stall the loop.
+            totals = await run.io_bound(load_totals)
+            page = await run.io_bound(load_page, state["query"])
+            if totals is not None and page is not None:
+                summary.refresh(totals)
+                results.refresh(page)
+
+        live.on_change(follow_ledger)
 
         def apply(query: InvoiceQuery) -> None:
             if query.with_changes(page=1) != state["query"].with_changes(page=1):
@@ -70,7 +84,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             query_string = query.to_query_string()
             ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
             filters.refresh()
-            results.refresh()
+            results.refresh(None)  # None: read the page anew (a bare refresh() reuses the last page)
 
         def sort_by(key: SortKey) -> None:
             query = state["query"]
@@ -101,7 +115,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                         lambda: export_form.submit(selection, "csv"))).props(
                         f'outline dense no-caps aria-label="Export {text} as CSV"')
                 if selected:
-                    ui.button("Clear selection", on_click=lambda: (selected.clear(), results.refresh())).props(
+                    ui.button("Clear selection", on_click=lambda: (selected.clear(), results.refresh(None))).props(
                         "flat dense no-caps")
 
         @ui.refreshable
@@ -109,12 +123,11 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             invoice_filters(state["query"], vendors, on_change=guard.guarded(apply))
 
         @ui.refreshable
-        def results() -> None:
+        def results(page: InvoicePage | None = None) -> None:
             query = state["query"]
             for problem in query.problems:
                 notice(problem, "warning")
-            with unit_of_work() as db:
-                page = list_invoices(db, principal, query, today)
+            page = page or load_page(query)
             if not page.rows:
                 with ui.column().classes("w-full items-center gap-2 py-12 bg-white rounded-lg border border-gray-200"):
                     ui.icon("search_off").classes("text-5xl text-gray-400")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi import Request
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from components.frame import AccountBadge, NavItem, frame
 from components.notification_bell import notification_bell
@@ -36,8 +37,12 @@ class LiveUpdates:
     ends when the tab goes away.
     """
 
+    BURST_SECONDS = 0.25  # changes arriving together refresh the page once
+
     def __init__(self, principal: Principal, guard: SessionGuard) -> None:
         self._handlers: list[Callable[[LiveEvent], None]] = []
+        self._change_handlers: list[Callable[[], Awaitable[None] | None]] = []
+        self._refresh_pending = False
         self._guard = guard
         if principal.customer_id is None:
             return
@@ -54,7 +59,12 @@ class LiveUpdates:
         client.on_delete(unsubscribe)
 
     def on_event(self, handler: Callable[[LiveEvent], None]) -> None:
+        """`handler` runs for every event (quick things: a toast, a check)."""
         self._handlers.append(handler)
+
+    def on_change(self, handler: Callable[[], Awaitable[None] | None]) -> None:
+        """`handler` runs once per burst of events (re-reading data); it may be async."""
+        self._change_handlers.append(handler)
 
     def _handle(self, client, event: LiveEvent) -> None:  # type: ignore[no-untyped-def]
         if client.is_deleted or not self._guard.is_live(activity=False):
@@ -62,6 +72,20 @@ class LiveUpdates:
         with client:
             for handler in self._handlers:
                 handler(event)
+        if self._change_handlers and not self._refresh_pending:
+            self._refresh_pending = True
+            asyncio.get_event_loop().call_later(self.BURST_SECONDS, lambda: background_tasks.create(
+                self._refresh(client), name="live refresh"))
+
+    async def _refresh(self, client) -> None:  # type: ignore[no-untyped-def]
+        self._refresh_pending = False
+        if client.is_deleted:
+            return
+        with client:
+            for handler in self._change_handlers:
+                result = handler()
+                if inspect.isawaitable(result):
+                    await result
 
 
 def toast_for(event: LiveEvent) -> tuple[str, str]:
