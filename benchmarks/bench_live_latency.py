@@ -47,12 +47,14 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], list[float]]:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     base = f"http://127.0.0.1:{port}"
     secret = ledger_webhook_secret(Settings(_env_file=None), SECRET_KEY)
     latencies: list[float] = []
     round_trips: list[float] = []
+    reloads: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -82,11 +84,20 @@ def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], 
             deadline = time.time() + 10
             number = f"LAT-{pages}-{n:04d}"
             for tab in tabs:
-                while (seen_at := tab.evaluate("n => (window.__seen || {})[n]", number)) is None and time.time() < deadline:
+                seen_at = None
+                while time.time() < deadline:
+                    try:
+                        seen_at = tab.evaluate("n => (window.__seen || {})[n]", number)
+                    except PlaywrightError:  # the tab reloaded (its websocket was lost): counted as missed
+                        reloads.append(tab.url)
+                    if seen_at is not None:
+                        break
                     time.sleep(0.01)
                 if seen_at is not None:
                     latencies.append(seen_at - committed * 1000)
         browser.close()
+    if reloads:
+        print(f"{len(reloads)} checks hit a reloading tab, e.g. {reloads[0]}")
     return latencies, round_trips
 
 

@@ -29,13 +29,24 @@ class TableFormat:
     date: Callable[[date], str]
 
 
+@dataclass
+class RowHandles:
+    """The parts of one row a live update changes in place (table and card layout)."""
+
+    badges: list[ui.label]
+    due: ui.label | None = None
+
+
 def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey, descending: bool,
                   on_sort: Callable[[SortKey], None], link: Callable[[int], str],
-                  selected: set[int] | None = None, on_select: Callable[[int, bool], None] | None = None) -> None:
+                  selected: set[int] | None = None,
+                  on_select: Callable[[int, bool], None] | None = None) -> dict[int, RowHandles]:
     """Both layouts; CSS shows one. Numbers are links, so every row opens by keyboard too.
 
     With `selected` and `on_select`, each row gets a checkbox (for exporting chosen invoices).
+    Returns each row's status badges and due amount, for live updates.
     """
+    handles: dict[int, RowHandles] = {row.id: RowHandles(badges=[]) for row in rows}
     selectable = selected is not None and on_select is not None
     with ui.element("div").classes("w-full overflow-x-auto max-md:hidden rounded-lg border border-gray-200 bg-white"):
         with ui.element("table").classes("w-full text-sm").props('aria-label="Invoices"'):
@@ -59,10 +70,10 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                         _cell(fmt.date(row.issue_date))
                         _cell(fmt.date(row.due_date))
                         _cell(fmt.money(row.total_minor, row.currency), "text-right tabular-nums")
-                        _cell(fmt.money(row.due_minor, row.currency) if row.due_minor else "—",
-                              "text-right tabular-nums")
+                        handles[row.id].due = _cell(fmt.money(row.due_minor, row.currency) if row.due_minor
+                                                    else "—", "text-right tabular-nums")
                         with ui.element("td").classes("px-3 py-2"):
-                            status_badge(row.status)
+                            handles[row.id].badges.append(status_badge(row.status))
     with ui.column().classes("w-full gap-2 md:hidden").props('role="list" aria-label="Invoices"'):
         for row in rows:
             with ui.link(target=link(row.id)).classes(
@@ -70,7 +81,7 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                     f'role="listitem" data-invoice-id="{row.id}"'):
                 with ui.row().classes("w-full items-center justify-between no-wrap"):
                     ui.label(row.number).classes("font-semibold text-blue-800")
-                    status_badge(row.status)
+                    handles[row.id].badges.append(status_badge(row.status))
                 ui.label(row.vendor_name).classes("text-sm portal-muted")
                 with ui.row().classes("w-full items-end justify-between no-wrap"):
                     ui.label(f"Issued {fmt.date(row.issue_date)} · due {fmt.date(row.due_date)}").classes(
@@ -78,14 +89,17 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                     ui.label(fmt.money(row.total_minor, row.currency)).classes("font-semibold tabular-nums")
 
 
+    return handles
+
+
 def _checkbox(row: InvoiceRow, selected: set[int], on_select: Callable[[int, bool], None]) -> None:
     ui.checkbox(value=row.id in selected, on_change=lambda e: on_select(row.id, bool(e.value))).props(
         f'dense aria-label="Select invoice {row.number}"')
 
 
-def _cell(text: str, classes: str = "") -> None:
+def _cell(text: str, classes: str = "") -> ui.label:
     with ui.element("td").classes(f"px-3 py-2 {classes}"):
-        ui.label(text)
+        return ui.label(text)
 
 
 def _header_cell(label: str, key: SortKey | None, align: str, sort: SortKey, descending: bool,

@@ -14,7 +14,15 @@ _STYLES = {
 }
 
 
+_BASE = "inline-block rounded-full px-2.5 py-0.5 text-xs font-semibold whitespace-nowrap"
+
+
 def status_badge(status: InvoiceStatus) -> ui.label:
-    return ui.label(STATUS_LABELS[status]).classes(
-        f"inline-block rounded-full px-2.5 py-0.5 text-xs font-semibold whitespace-nowrap {_STYLES[status]}"
-    ).props(f'data-status="{status.value}"')
+    return ui.label(STATUS_LABELS[status]).classes(f"{_BASE} {_STYLES[status]}").props(f'data-status="{status.value}"')
+
+
+def set_status(badge: ui.label, status: InvoiceStatus) -> None:
+    """Show another status on an existing badge (live updates change it in place)."""
+    badge.set_text(STATUS_LABELS[status])
+    badge.classes(replace=f"{_BASE} {_STYLES[status]}")
+    badge.props(f'data-status="{status.value}"')

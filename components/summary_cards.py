@@ -13,24 +13,35 @@ def _amounts(by_currency: dict[str, int], money: Callable[[int, str], str]) -> s
     return " · ".join(money(amount, currency) for currency, amount in sorted(by_currency.items()))
 
 
-def summary_cards(*, open_by_currency: dict[str, int], open_count: int, overdue_by_currency: dict[str, int],
-                  overdue_count: int, paid_this_year_by_currency: dict[str, int], year: int,
-                  money: Callable[[int, str], str]) -> None:
-    cards = [
-        ("Open balance", _amounts(open_by_currency, money), f"{open_count} unpaid invoice{'s' * (open_count != 1)}",
-         "account_balance_wallet", "text-blue-800"),
-        ("Overdue", _amounts(overdue_by_currency, money),
-         f"{overdue_count} invoice{'s' * (overdue_count != 1)} past due" if overdue_count else "Nothing overdue",
-         "warning", "text-red-800" if overdue_count else "text-green-800"),
-        (f"Paid in {year}", _amounts(paid_this_year_by_currency, money), "payments received this year",
-         "task_alt", "text-green-800"),
-    ]
-    with ui.element("section").classes("grid grid-cols-1 md:grid-cols-3 gap-4 w-full").props(
-            'aria-label="Account summary"'):
-        for title, amount, detail, icon, color in cards:
-            with ui.card().classes("p-4 gap-1").props('data-testid="summary-card"'):
-                with ui.row().classes("items-center gap-2"):
-                    ui.icon(icon).classes(f"text-xl {color}")
-                    ui.label(title).classes("text-sm font-medium portal-muted")
-                ui.label(amount).classes("text-2xl font-semibold break-words")
-                ui.label(detail).classes("text-sm portal-muted")
+class SummaryCards:
+    """The three cards; `update` changes their text in place (cheap for live updates)."""
+
+    def __init__(self, *, year: int, money: Callable[[int, str], str]) -> None:
+        self.money = money
+        self.labels: list[tuple[ui.label, ui.label, ui.icon]] = []
+        titles = [("Open balance", "account_balance_wallet"), ("Overdue", "warning"), (f"Paid in {year}", "task_alt")]
+        with ui.element("section").classes("grid grid-cols-1 md:grid-cols-3 gap-4 w-full").props(
+                'aria-label="Account summary"'):
+            for title, icon_name in titles:
+                with ui.card().classes("p-4 gap-1").props('data-testid="summary-card"'):
+                    with ui.row().classes("items-center gap-2"):
+                        icon = ui.icon(icon_name).classes("text-xl")
+                        ui.label(title).classes("text-sm font-medium portal-muted")
+                    amount = ui.label().classes("text-2xl font-semibold break-words")
+                    detail = ui.label().classes("text-sm portal-muted").props('aria-live="polite"')
+                self.labels.append((amount, detail, icon))
+
+    def update(self, *, open_by_currency: dict[str, int], open_count: int, overdue_by_currency: dict[str, int],
+               overdue_count: int, paid_this_year_by_currency: dict[str, int]) -> None:
+        values = [
+            (_amounts(open_by_currency, self.money), f"{open_count} unpaid invoice{'s' * (open_count != 1)}",
+             "text-blue-800"),
+            (_amounts(overdue_by_currency, self.money),
+             f"{overdue_count} invoice{'s' * (overdue_count != 1)} past due" if overdue_count else "Nothing overdue",
+             "text-red-800" if overdue_count else "text-green-800"),
+            (_amounts(paid_this_year_by_currency, self.money), "payments received this year", "text-green-800"),
+        ]
+        for (amount, detail, icon), (amount_text, detail_text, color) in zip(self.labels, values):
+            amount.set_text(amount_text)
+            detail.set_text(detail_text)
+            icon.classes(replace=f"text-xl {color}")

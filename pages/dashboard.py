@@ -15,16 +15,33 @@ from components.invoice_table import TableFormat, invoice_table
 from components.notice import notice
 from components.forms import ExportForm
 from components.pagination import pagination
-from components.summary_cards import summary_cards
+from components.invoice_table import RowHandles
+from components.status_badge import set_status
+from components.summary_cards import SummaryCards
 from pages.access import page_principal
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame_live
 from services.audit import record_audit
 from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
-from services.invoices import AccountSummary, InvoicePage, account_summary, list_invoices, vendor_options
+from services.events import LiveEvent
+from services.invoices import (
+    AccountSummary,
+    InvoicePage,
+    InvoiceRow,
+    account_summary,
+    invoice_rows,
+    list_invoices,
+    vendor_options,
+)
 from services.permissions import Capability, customer_access
 from services.runtime import current_runtime, unit_of_work
 from services.time import today_for
+
+def show_totals(cards: SummaryCards, totals: AccountSummary) -> None:
+    cards.update(open_by_currency=totals.open_by_currency, open_count=totals.open_count,
+                 overdue_by_currency=totals.overdue_by_currency, overdue_count=totals.overdue_count,
+                 paid_this_year_by_currency=totals.paid_this_year_by_currency)
+
 
 RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
 
@@ -58,24 +75,50 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             with unit_of_work() as db:
                 return list_invoices(db, principal, query, today)
 
-        @ui.refreshable
-        def summary(totals: AccountSummary) -> None:
-            summary_cards(open_by_currency=totals.open_by_currency, open_count=totals.open_count,
-                          overdue_by_currency=totals.overdue_by_currency, overdue_count=totals.overdue_count,
-                          paid_this_year_by_currency=totals.paid_this_year_by_currency, year=today.year,
-                          money=fmt.money)
+        cards = SummaryCards(year=today.year, money=fmt.money)
+        show_totals(cards, load_totals())
+        arrivals = {"count": 0}
+        row_handles: dict[int, RowHandles] = {}
 
-        summary(load_totals())
+        def load_rows(ids: set[int]) -> list[InvoiceRow]:
+            with unit_of_work() as db:
+                return invoice_rows(db, principal, ids, today)
 
-        async def follow_ledger() -> None:
-            # Read in a worker thread, so many open pages refreshing together never stall the loop.
+        async def follow_ledger(events: list[LiveEvent]) -> None:
+            # Change what is on screen in place (cards, badges, amounts due) from data read in a
+            # worker thread: many open pages following the ledger never rebuild or stall the loop.
             totals = await run.io_bound(load_totals)
-            page = await run.io_bound(load_page, state["query"])
-            if totals is not None and page is not None:
-                summary.refresh(totals)
-                results.refresh(page)
+            changed = {event.invoice_id for event in events if event.kind != "new_invoice"} & set(row_handles)
+            rows = await run.io_bound(load_rows, changed) if changed else []
+            if totals is not None:
+                show_totals(cards, totals)
+            for row in rows or []:
+                handles = row_handles[row.id]
+                for badge in handles.badges:
+                    set_status(badge, row.status)
+                if handles.due is not None:
+                    handles.due.set_text(fmt.money(row.due_minor, row.currency) if row.due_minor else "—")
+            if new := sum(event.kind == "new_invoice" for event in events):
+                arrivals["count"] += new
+                arrivals_banner.refresh()
 
         live.on_change(follow_ledger)
+
+        @ui.refreshable
+        def arrivals_banner() -> None:
+            count = arrivals["count"]
+            if not count:
+                return
+            with ui.row().classes("w-full items-center gap-3 p-2 rounded bg-blue-50 text-blue-900").props(
+                    'role="status"'):
+                ui.icon("fiber_new")
+                ui.label(f"{count} new invoice{'s' * (count != 1)} arrived.")
+                ui.button("Show", on_click=guard.guarded(show_arrivals)).props("flat dense no-caps")
+
+        def show_arrivals() -> None:
+            arrivals["count"] = 0
+            arrivals_banner.refresh()
+            results.refresh(None)
 
         def apply(query: InvoiceQuery) -> None:
             if query.with_changes(page=1) != state["query"].with_changes(page=1):
@@ -140,9 +183,10 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                 return
             if export_form is not None:
                 export_bar(page.total)
-            invoice_table(page.rows, table_format, sort=query.sort, descending=query.descending,
+            row_handles.clear()
+            row_handles.update(invoice_table(page.rows, table_format, sort=query.sort, descending=query.descending,
                           on_sort=guard.guarded(sort_by), link=lambda invoice_id: f"/invoices/{invoice_id}",
-                          selected=selected if export_form else None, on_select=toggle if export_form else None)
+                          selected=selected if export_form else None, on_select=toggle if export_form else None))
             pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
                        page_sizes=PAGE_SIZES,
                        on_page=guard.guarded(lambda number: apply(query.with_changes(page=number))),
@@ -150,5 +194,6 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
 
         with ui.column().classes("w-full gap-3 mt-2"):
             filters()
+            arrivals_banner()
             results()
     return None

@@ -41,8 +41,8 @@ class LiveUpdates:
 
     def __init__(self, principal: Principal, guard: SessionGuard) -> None:
         self._handlers: list[Callable[[LiveEvent], None]] = []
-        self._change_handlers: list[Callable[[], Awaitable[None] | None]] = []
-        self._refresh_pending = False
+        self._change_handlers: list[Callable[[list[LiveEvent]], Awaitable[None] | None]] = []
+        self._burst: list[LiveEvent] = []
         self._guard = guard
         if principal.customer_id is None:
             return
@@ -62,8 +62,8 @@ class LiveUpdates:
         """`handler` runs for every event (quick things: a toast, a check)."""
         self._handlers.append(handler)
 
-    def on_change(self, handler: Callable[[], Awaitable[None] | None]) -> None:
-        """`handler` runs once per burst of events (re-reading data); it may be async."""
+    def on_change(self, handler: Callable[[list[LiveEvent]], Awaitable[None] | None]) -> None:
+        """`handler` gets each burst of events at once (to re-read data once); it may be async."""
         self._change_handlers.append(handler)
 
     def _handle(self, client, event: LiveEvent) -> None:  # type: ignore[no-untyped-def]
@@ -72,18 +72,19 @@ class LiveUpdates:
         with client:
             for handler in self._handlers:
                 handler(event)
-        if self._change_handlers and not self._refresh_pending:
-            self._refresh_pending = True
-            asyncio.get_event_loop().call_later(self.BURST_SECONDS, lambda: background_tasks.create(
-                self._refresh(client), name="live refresh"))
+        if self._change_handlers:
+            self._burst.append(event)
+            if len(self._burst) == 1:
+                asyncio.get_event_loop().call_later(self.BURST_SECONDS, lambda: background_tasks.create(
+                    self._refresh(client), name="live refresh"))
 
     async def _refresh(self, client) -> None:  # type: ignore[no-untyped-def]
-        self._refresh_pending = False
+        burst, self._burst = self._burst, []
         if client.is_deleted:
             return
         with client:
             for handler in self._change_handlers:
-                result = handler()
+                result = handler(burst)
                 if inspect.isawaitable(result):
                     await result
 

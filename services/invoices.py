@@ -112,6 +112,20 @@ def list_invoices(db: Session, principal: Principal, query: InvoiceQuery, today:
     return InvoicePage(rows=rows, total=total, page=page, page_size=query.page_size)
 
 
+def invoice_rows(db: Session, principal: Principal, invoice_ids: set[int], today: date) -> list[InvoiceRow]:
+    """The list rows of these invoices, as far as the user may see them (for live updates)."""
+    if not invoice_ids:
+        return []
+    access = customer_access(db, principal, today)
+    statement = (
+        select(Invoice.id, Invoice.number, Vendor.name, Invoice.issue_date, Invoice.due_date, Invoice.currency,
+               Invoice.total_minor, Invoice.amount_paid_minor, Invoice.status)
+        .join(Vendor, Vendor.id == Invoice.vendor_id)
+        .where(*access.invoice_conditions(), Invoice.id.in_(sorted(invoice_ids)))  # type: ignore[union-attr]
+    )
+    return [InvoiceRow(*row) for row in db.exec(statement).all()]
+
+
 def vendor_options(db: Session, principal: Principal, today: date) -> list[VendorOption]:
     """Vendors that issued at least one invoice this user can see, for the vendor filter."""
     access = customer_access(db, principal, today)

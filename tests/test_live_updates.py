@@ -32,15 +32,15 @@ async def test_a_payment_updates_an_open_dashboard_and_detail(user: SimUser, ses
 
     ingest(runtime, "ledger", [payment_event("LP1", "L1", "238.00")])
     await user.should_see("Invoice INV-LIVE-1 is now paid")  # the toast
-    await user.should_see("0 unpaid invoices")  # the summary card
-    await user.should_see("Paid", kind=None)
+    await user.should_see("0 unpaid invoices", retries=30)  # the summary card, after the burst window
+    await user.should_see("Paid", kind=None, retries=30)
 
     invoice = session.exec(select(Invoice).where(Invoice.external_id == "L1")).one()
     await user.open(f"/invoices/{invoice.id}")
     await user.should_see("Payment received")
     ingest(runtime, "ledger", [payment_event("LP1", "L1", "238.00", type_="payment.refunded")])
     await user.should_see("Invoice INV-LIVE-1 is now refunded")
-    await user.should_see("Payment refunded")
+    await user.should_see("Payment refunded", retries=30)
 
 
 async def test_the_bell_counts_unread_and_marks_read(user: SimUser, session: Session, runtime: Runtime,
@@ -71,3 +71,19 @@ async def test_other_customers_pages_receive_nothing(user: SimUser, session: Ses
     assert bus.subscriber_count(theirs.id) == 0
     ingest(runtime, "ledger", [invoice_event("T1", customer_ref="C-THEIRS", vendor_code="NCS", number="INV-THEIRS")])
     await user.should_not_see("INV-THEIRS")
+
+
+async def test_new_invoices_are_announced_and_shown_on_request(user: SimUser, session: Session, runtime: Runtime,
+                                                               make: Factory) -> None:
+    customer = make.customer(ref="C-NEW")
+    make.vendor(code="NCS")
+    make.user(role=Role.OWNER, customer=customer, email="new@example.com", mfa_secret=SECRET)
+    session.commit()
+    await sign_in(user.http_client, "new@example.com", SECRET)
+    await user.open("/")
+    await user.should_see("No invoices yet")
+    ingest(runtime, "ledger", [invoice_event("N1", customer_ref="C-NEW", vendor_code="NCS", number="INV-NEW-1")])
+    await user.should_see("1 new invoice arrived.", retries=30)  # after the 0.25 s burst window
+    await user.should_see("1 unpaid invoice", retries=30)
+    user.find("Show").click()
+    await user.should_see("INV-NEW-1")
