@@ -4,23 +4,16 @@ back with the new query; the page puts it in the URL and refreshes the list."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 
 from nicegui import ui
 
+from components.date_range import date_range_inputs
 from data.types import InvoiceStatus
 from services.invoice_query import CUSTOMER_STATUSES, PERIOD_LABELS, InvoiceQuery, Period
 from services.invoice_status import STATUS_LABELS
 from services.invoices import VendorOption
 
 ALL_DATES = "all"
-
-
-def _as_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def invoice_filters(query: InvoiceQuery, vendors: Sequence[VendorOption], *,
@@ -64,12 +57,7 @@ def invoice_filters(query: InvoiceQuery, vendors: Sequence[VendorOption], *,
                 "outlined dense use-chips clearable").classes("w-full")
         if query.period == Period.CUSTOM:
             with ui.row().classes("gap-3 mt-3 items-center"):
-                ui.input("From", value=query.date_from.isoformat() if query.date_from else "",
-                         on_change=lambda e: change(date_from=_as_date(e.value))).props(
-                    "type=date outlined dense stack-label").classes("w-44")
-                ui.input("To", value=query.date_to.isoformat() if query.date_to else "",
-                         on_change=lambda e: change(date_to=_as_date(e.value))).props(
-                    "type=date outlined dense stack-label").classes("w-44")
+                date_range_inputs(query.date_from, query.date_to, on_change=change)
         if query.is_filtered:
             ui.button("Reset filters", icon="filter_alt_off",
                       on_click=lambda: on_change(InvoiceQuery(sort=query.sort, descending=query.descending,

@@ -3,11 +3,10 @@ that were built in the background."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import Request
 from nicegui import ui
 
+from components.date_range import date_range_inputs
 from components.export_list import export_list
 from components.forms import ExportForm
 from components.notice import notice
@@ -28,13 +27,6 @@ PROBLEMS = {
     "forbidden": "Your role or your plan does not include exports.",
 }
 PRESETS = (Period.LAST_MONTH, Period.THIS_QUARTER, Period.THIS_YEAR, Period.LAST_YEAR, Period.CUSTOM)
-
-
-def _as_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def export_page(request: Request, problem: str = "", started: str = "") -> None:
@@ -62,12 +54,7 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
                               value=(query.period or Period.CUSTOM).value,
                               on_change=lambda e: change(period=Period(e.value))).props("outlined").classes("w-52")
                     if query.period == Period.CUSTOM:
-                        ui.input("From", value=query.date_from.isoformat() if query.date_from else "",
-                                 on_change=lambda e: change(date_from=_as_date(e.value))).props(
-                            "type=date outlined stack-label").classes("w-44")
-                        ui.input("To", value=query.date_to.isoformat() if query.date_to else "",
-                                 on_change=lambda e: change(date_to=_as_date(e.value))).props(
-                            "type=date outlined stack-label").classes("w-44")
+                        date_range_inputs(query.date_from, query.date_to, on_change=change, dense=False)
                 with unit_of_work() as db:
                     preview = preview_export(db, runtime, principal, ExportSelection(query=query), today)
                 start, end = query.issue_date_range(today)

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 
 from data import Customer, Notification, NotificationKind, NotificationPreference, Tier, User, utcnow
 from data.types import InvoiceStatus, PaymentStatus
+from services.events import LiveEvent
 from services.invoice_status import STATUS_LABELS
 from services.principal import Principal
 
@@ -53,23 +54,8 @@ def _money(minor: int, currency: str) -> str:
     return format_money(minor, currency, "en_US")
 
 
-@dataclass(frozen=True)
-class InvoiceNews:
-    """One change to tell a customer's users about."""
-
-    customer_id: int
-    invoice_id: int
-    number: str
-    kind: str  # new_invoice, invoice_updated, payment
-    status: InvoiceStatus
-    old_status: InvoiceStatus | None
-    total_minor: int
-    currency: str
-    payment_status: PaymentStatus | None = None
-
-
-def _message(news: InvoiceNews) -> tuple[NotificationKind, str, str] | None:
-    amount = _money(news.total_minor, news.currency)
+def _message(news: LiveEvent, total_minor: int, currency: str) -> tuple[NotificationKind, str, str] | None:
+    amount = _money(total_minor, currency)
     if news.kind == "new_invoice":
         return (NotificationKind.NEW_INVOICE, f"New invoice {news.number}",
                 f"Invoice {news.number} for {amount} is {STATUS_LABELS[news.status].lower()}.")
@@ -82,13 +68,13 @@ def _message(news: InvoiceNews) -> tuple[NotificationKind, str, str] | None:
     return None
 
 
-def notify_invoice_changes(db: Session, news: Sequence[InvoiceNews]) -> int:
+def notify_invoice_changes(db: Session, news: Sequence[LiveEvent], amounts: dict[int, tuple[int, str]]) -> int:
     """Create notifications for the users who asked for each kind of change; returns how many.
 
     Users, preferences and tiers are read once per customer, so a batch of thousands of changes
     costs a few queries, not a few per change.
     """
-    by_customer: dict[int, list[InvoiceNews]] = defaultdict(list)
+    by_customer: dict[int, list[LiveEvent]] = defaultdict(list)
     for item in news:
         by_customer[item.customer_id].append(item)
     rows: list[dict] = []
@@ -102,7 +88,7 @@ def notify_invoice_changes(db: Session, news: Sequence[InvoiceNews]) -> int:
         stored = {(row.user_id, row.kind): row for row in db.exec(select(NotificationPreference).where(
             NotificationPreference.user_id.in_(users))).all()}  # type: ignore[attr-defined]
         for item in items:
-            message = _message(item)
+            message = _message(item, *amounts[item.invoice_id])
             if message is None:
                 continue
             kind, title, body = message

@@ -11,7 +11,7 @@ from sqlmodel import select
 from data import Invoice
 from services.events import LiveEvent, bus
 from services.ledger.apply import BatchResult, Change, apply_batch
-from services.notifications import InvoiceNews, notify_invoice_changes
+from services.notifications import notify_invoice_changes
 from services.runtime import Runtime, unit_of_work
 from services.time import today_for
 
@@ -32,6 +32,9 @@ def after_commit(changes: Sequence[Change]) -> None:
     """Notifications for users who asked, then live events for open pages of those customers."""
     if not changes:
         return
+    events = [LiveEvent(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
+                        kind=change.kind, status=change.new_status, old_status=change.old_status,
+                        payment_status=change.payment_status) for change in changes]
     with unit_of_work() as db:
         amounts: dict[int, tuple[int, str]] = {}
         ids = sorted({change.invoice_id for change in changes})
@@ -39,12 +42,6 @@ def after_commit(changes: Sequence[Change]) -> None:
             chunk = ids[start:start + 500]
             amounts |= {invoice_id: (total, currency) for invoice_id, total, currency in db.exec(
                 select(Invoice.id, Invoice.total_minor, Invoice.currency).where(Invoice.id.in_(chunk))).all()}  # type: ignore[union-attr]
-        notify_invoice_changes(db, [
-            InvoiceNews(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
-                        kind=change.kind, status=change.new_status, old_status=change.old_status,
-                        total_minor=amounts[change.invoice_id][0], currency=amounts[change.invoice_id][1],
-                        payment_status=change.payment_status) for change in changes])
-    for change in changes:
-        bus.publish(LiveEvent(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
-                              kind=change.kind, status=change.new_status, old_status=change.old_status,
-                              payment_status=change.payment_status))
+        notify_invoice_changes(db, events, amounts)
+    for event in events:
+        bus.publish(event)
