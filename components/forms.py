@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from nicegui import ui
 
+from services.passwords import MIN_LENGTH
+
 
 def post_form(action: str, *, hidden: Mapping[str, str] | None = None) -> ui.element:
     """A <form method=post> to `action` with hidden fields; fill it with inputs that carry `name`."""
@@ -33,3 +35,12 @@ class ExportForm:
             f"f.elements.selection.value = {json.dumps(selection)}; f.elements.kind.value = {json.dumps(kind)};"
             "f.submit();"
         )
+
+
+def new_password_inputs(label: str, repeat_label: str, *, name: str) -> None:
+    """A new password and its repetition (posted as `name` and `repeat`), with the rule as a hint."""
+    ui.input(label, password=True, password_toggle_button=True).props(
+        f'name={name} autocomplete=new-password outlined required minlength={MIN_LENGTH} '
+        f'hint="At least {MIN_LENGTH} characters; a few random words work well"').classes("w-full")
+    ui.input(repeat_label, password=True).props(
+        "name=repeat autocomplete=new-password outlined required").classes("w-full")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.forms import post_form
+from components.forms import new_password_inputs, post_form
 from components.frame import frame
 from components.notice import notice
 from services.account import PASSWORD_CHANGE_PROBLEMS
@@ -31,9 +31,5 @@ def invitation_page(token: str, problem: str = "") -> None:
             if problem in PROBLEMS:
                 notice(PROBLEMS[problem], "negative")
             with post_form("/auth/invite", hidden={"token": token}).classes("w-full flex flex-col gap-4"):
-                ui.input("Choose a password", password=True, password_toggle_button=True).props(
-                    'name=password autocomplete=new-password outlined required minlength=10 '
-                    'hint="At least 10 characters; a few random words work well"').classes("w-full")
-                ui.input("Repeat the password", password=True).props(
-                    "name=repeat autocomplete=new-password outlined required").classes("w-full")
+                new_password_inputs("Choose a password", "Repeat the password", name="password")
                 ui.button("Set password").props("type=submit unelevated no-caps size=lg").classes("w-full")

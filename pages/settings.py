@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
-from components.forms import post_form
+from components.forms import new_password_inputs, post_form
 from components.notice import notice
 from components.session_list import session_list
 from pages.formatting import formatter_for
@@ -105,11 +105,7 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
                 with post_form("/auth/password").classes("w-full flex flex-col gap-3 max-w-md"):
                     ui.input("Current password", password=True).props(
                         "name=current autocomplete=current-password outlined required").classes("w-full")
-                    ui.input("New password", password=True, password_toggle_button=True).props(
-                        'name=new autocomplete=new-password outlined required minlength=10 '
-                        'hint="At least 10 characters; a few random words work well"').classes("w-full")
-                    ui.input("Repeat new password", password=True).props(
-                        "name=repeat autocomplete=new-password outlined required").classes("w-full")
+                    new_password_inputs("New password", "Repeat new password", name="new")
                     ui.button("Change password").props("type=submit unelevated no-caps").classes("self-start")
 
             with ui.card().classes("w-full p-5 gap-3"):
