@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -89,3 +89,22 @@ def test_demo_refuses_a_portal_that_has_customers(demo_engine: sa.Engine) -> Non
         load_demo(demo_engine, OPTIONS)
     with Session(demo_engine) as session:
         assert session.exec(select(func.count()).select_from(Invoice)).one() == 1500
+
+
+def test_rows_added_after_the_demo_get_fresh_ids(demo_engine: sa.Engine) -> None:
+    """On PostgreSQL the demo's explicit ids must not leave the id sequences behind."""
+    with Session(demo_engine) as session:
+        customer = session.exec(select(Customer)).first()
+        invoice = session.exec(select(Invoice).where(Invoice.customer_id == customer.id)).first()  # type: ignore[union-attr]
+        assert customer is not None and invoice is not None
+        fresh = Invoice(**invoice.model_dump(exclude={"id", "external_id", "number", "number_key"}),
+                        external_id="after-demo", number="AFTER-DEMO-1", number_key="after-demo-1")
+        session.add(fresh)
+        session.flush()
+        session.add(Payment(external_id="after-demo-pay", invoice_id=fresh.id, amount_minor=1,  # type: ignore[arg-type]
+                            currency=fresh.currency, method="card", status=PaymentStatus.SUCCEEDED,
+                            received_at=datetime.now(timezone.utc)))
+        session.add(InvoiceLine(invoice_id=fresh.id, position=99, description="x", quantity=1,  # type: ignore[arg-type]
+                                unit_price_minor=1, tax_rate=0, net_minor=1, tax_minor=0, total_minor=1))
+        session.commit()
+        assert fresh.id is not None and fresh.id > 1500

@@ -50,7 +50,7 @@ def test_an_open_dashboard_shows_a_pushed_payment_within_two_seconds(browser, li
     response = httpx.post(f"{live_server.base_url}/api/ledger/events", content=body,
                           headers={"portal-signature": sign(secret, body, int(time.time())),
                                    "content-type": "application/json"})
-    assert response.status_code == 200 and response.json()["applied"] == 1
+    assert response.status_code == 200 and response.json()["applied"] == 1, response.text
     page.locator(f"tr[data-invoice-id='{invoice.id}'] [data-status='paid']").wait_for(timeout=2000)
     page.get_by_text(f"Invoice {invoice.number} is now paid").wait_for(timeout=2000)
     elapsed = time.monotonic() - started
