@@ -14,7 +14,7 @@ from routes.web_session import (
     read_session_token,
     request_info,
     safe_next_path,
-    same_origin,
+    refuse_foreign_origin,
     set_session_cookie,
 )
 from services import account, login, team
@@ -36,11 +36,7 @@ def _see_other(path: str) -> RedirectResponse:
 
 
 def _refuse_foreign_origin(request: Request) -> Response | None:
-    """State-changing posts must come from our own pages (SECURITY.md 17)."""
-    if same_origin(request, current_runtime().settings.public_url):
-        return None
-    return HTMLResponse("<!doctype html><title>Refused</title><p>This form was sent from another site and was "
-                        "refused. <a href='/login'>Go to the portal</a>.", status_code=403)
+    return refuse_foreign_origin(request, current_runtime().settings.public_url)
 
 
 def _with_next(path: str, next_path: str, **query: str) -> str:

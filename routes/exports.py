@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlmodel import Session
 
 from routes.documents import attachment_header
-from routes.web_session import request_info, same_origin
+from routes.web_session import refuse_foreign_origin, request_info
 from services.audit import record_audit
 from services.documents.exports import ExportSelection, export_download, iter_file, start_export, stream_export
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
@@ -24,8 +24,8 @@ MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
 @router.post("/exports")
 def post_export(request: Request, selection: Annotated[str, Form(max_length=100_000)] = "",
                 kind: Annotated[str, Form(max_length=8)] = "zip") -> Response:
-    if not same_origin(request, current_runtime().settings.public_url):
-        return HTMLResponse("<!doctype html><title>Refused</title><p>Refused: sent from another site.", 403)
+    if refused := refuse_foreign_origin(request, current_runtime().settings.public_url):
+        return refused
     principal = request.state.session_state.principal(request_info(request))
     today = today_for(principal.timezone)
     runtime = current_runtime()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
+from fastapi.responses import HTMLResponse
 
 from services.principal import RequestInfo
 from services.sessions import COOKIE_NAME, SECURE_COOKIE_NAME
@@ -63,3 +64,11 @@ def same_origin(request: Request, public_url: str | None = None) -> bool:
         parts = urlsplit(public_url)
         allowed.add(f"{parts.scheme}://{parts.netloc}")
     return claimed.rstrip("/") in allowed
+
+
+def refuse_foreign_origin(request: Request, public_url: str | None) -> HTMLResponse | None:
+    """A 403 page for state-changing posts that do not come from our own pages (SECURITY.md 17)."""
+    if same_origin(request, public_url):
+        return None
+    return HTMLResponse("<!doctype html><title>Refused</title><p>This form was sent from another site and was "
+                        "refused. <a href='/login'>Go to the portal</a>.", status_code=403)

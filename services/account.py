@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from data import LoginSession, RecoveryCode, User, utcnow
 from services.audit import record_audit
-from services.crypto import encrypt
 from services.errors import InvalidInput, NotFound
-from services.login import RECOVERY_PURPOSE, count_failed_attempt
+from services.login import count_failed_attempt, hold_recovery_codes
 from services.passwords import MAX_LENGTH, PASSWORD_PROBLEMS, check_new_password, hash_password, verify_password
 from services.permissions import require_admin, require_staff
 from services.principal import Principal
@@ -82,7 +80,7 @@ def regenerate_recovery_codes(db: Session, runtime: Runtime, principal: Principa
     codes = replace_recovery_codes(db, runtime.secret_key, principal.user_id)
     session = db.get(LoginSession, principal.session_id)
     assert session is not None
-    session.pending_recovery_codes = encrypt(runtime.secret_key, RECOVERY_PURPOSE, json.dumps(codes))
+    hold_recovery_codes(session, runtime.secret_key, codes)
     db.add(session)
     record_audit(db, runtime.secret_key, "mfa.recovery_codes", "success", principal=principal)
 

@@ -223,11 +223,15 @@ def confirm_enrollment(
     user.totp_last_step = step
     user.mfa_enrolled_at = now
     session.pending_totp_secret = None
-    codes = replace_recovery_codes(db, runtime.secret_key, user.id)
-    session.pending_recovery_codes = encrypt(runtime.secret_key, RECOVERY_PURPOSE, json.dumps(codes))
+    hold_recovery_codes(session, runtime.secret_key, replace_recovery_codes(db, runtime.secret_key, user.id))
     record_audit(db, runtime.secret_key, "mfa.enroll", "success", request=request, user_id=user.id,
                  customer_id=user.customer_id, session_hash=session.token_hash)
     return SecondFactorResult(token=_complete_login(db, runtime, session, user, request, now, "totp"))
+
+
+def hold_recovery_codes(session: LoginSession, secret_key: str, codes: list[str]) -> None:
+    """Keep new recovery codes (encrypted) on the session until the page shows them once."""
+    session.pending_recovery_codes = encrypt(secret_key, RECOVERY_PURPOSE, json.dumps(codes))
 
 
 def take_pending_recovery_codes(db: Session, runtime: Runtime, session_id: int) -> list[str] | None:

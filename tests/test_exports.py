@@ -171,3 +171,11 @@ async def test_a_plan_without_csv_refuses_csv_but_allows_archives(user: SimUser,
     await sign_in(user.http_client, "exporter@example.com", SECRET)
     assert (await post_export(user.http_client, "", "csv")).headers["location"] == "/export?problem=forbidden"
     assert (await post_export(user.http_client, f"ids={account['invoices'][0].id}", "zip")).status_code == 200
+
+
+async def test_exports_posted_from_another_site_are_refused(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    response = await user.http_client.post("/exports", data={"selection": "", "kind": "csv"},
+                                           headers={"origin": "https://evil.example"})
+    assert response.status_code == 403 and "another site" in response.text
+    assert session.exec(select(func.count()).select_from(ExportJob)).one() == 0

@@ -126,15 +126,6 @@ class LedgerEvent(BaseModel):
         return self
 
 
-class EventBatch(BaseModel):
-    """What the push endpoint and pollable sources deliver: events in ledger order."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    events: list[dict] = Field(max_length=10_000, description="LedgerEvent objects (each validated on its own)")
-    next_cursor: str | None = Field(default=None, max_length=256)
-
-
 PAYMENT_STATUS_FOR = {EventType.PAYMENT_SUCCEEDED: PaymentStatus.SUCCEEDED,
                       EventType.PAYMENT_FAILED: PaymentStatus.FAILED,
                       EventType.PAYMENT_REFUNDED: PaymentStatus.REFUNDED}
