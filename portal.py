@@ -1,4 +1,4 @@
-"""Invoice Portal: the command line (serve, migrate, demo, create-user, backup) and app wiring."""
+"""Invoice Portal: the command line (serve, migrate, demo, create-user, backup, audit verify) and app wiring."""
 
 from __future__ import annotations
 
@@ -139,6 +139,20 @@ def command_ledger_secret(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def command_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.audit import verify_audit_chain
+
+    runtime = start_runtime(settings)
+    with unit_of_work() as db:
+        verdict = verify_audit_chain(db, runtime.secret_key)
+    if verdict.intact:
+        print(f"Audit trail intact: {verdict.rows_checked:,} rows verified.")
+        return 0
+    print(f"Audit trail TAMPERED at row {verdict.first_bad_seq} (id {verdict.first_bad_id}): {verdict.problem}. "
+          f"{verdict.rows_checked:,} rows before it verified.", file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal.py", description=f"{BRAND_NAME}: self-service invoice access.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -173,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="write a consistent copy of the database to PATH")
     backup.add_argument("path", help="new file to write")
     backup.set_defaults(handler=command_backup)
+
+    audit = commands.add_parser("audit", help="work with the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_verify = audit_commands.add_parser("verify", help="check the hash chain; name the first tampered row")
+    audit_verify.set_defaults(handler=command_audit_verify)
     return parser
 
 

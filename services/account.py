@@ -1,4 +1,4 @@
-"""What a signed-in user changes about their own account, and what staff do to other accounts."""
+"""What a signed-in user changes about their own account (staff actions on others: `admin_users`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from data import LoginSession, RecoveryCode, User, utcnow
+from data import LoginSession, User, utcnow
 from services.audit import record_audit
 from services.errors import InvalidInput, NotFound
 from services.login import count_failed_attempt, hold_recovery_codes
 from services.passwords import MAX_LENGTH, PASSWORD_PROBLEMS, check_new_password, hash_password, verify_password
-from services.permissions import require_admin, require_staff
 from services.principal import Principal
 from services.recovery_codes import replace_recovery_codes
 from services.runtime import Runtime
@@ -83,39 +82,3 @@ def regenerate_recovery_codes(db: Session, runtime: Runtime, principal: Principa
     hold_recovery_codes(session, runtime.secret_key, codes)
     db.add(session)
     record_audit(db, runtime.secret_key, "mfa.recovery_codes", "success", principal=principal)
-
-
-def reset_mfa(db: Session, runtime: Runtime, actor: Principal, user_id: int) -> None:
-    """Staff: forget a user's authenticator and recovery codes; the next sign-in enrols anew."""
-    require_staff(actor)
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("user not found")
-    user.totp_secret_encrypted = None
-    user.totp_last_step = None
-    user.mfa_enrolled_at = None
-    db.add(user)
-    for code in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user_id)).all():
-        db.delete(code)
-    ended = revoke_user_sessions(db, user_id, "mfa_reset")
-    record_audit(db, runtime.secret_key, "admin.mfa_reset", "success", principal=actor, customer_id=user.customer_id,
-                 object_type="user", object_id=user_id, details={"sessions_ended": ended})
-
-
-def set_user_active(db: Session, runtime: Runtime, actor: Principal, user_id: int, active: bool) -> None:
-    """Admin: disable (ending every session at once) or re-enable a user."""
-    require_admin(actor)
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("user not found")
-    if user.id == actor.user_id and not active:
-        raise InvalidInput("You cannot disable your own account.")
-    user.is_active = active
-    if active:
-        user.locked_until = None
-        user.failed_logins = 0
-    db.add(user)
-    ended = 0 if active else revoke_user_sessions(db, user_id, "user_disabled")
-    record_audit(db, runtime.secret_key, "admin.user_enable" if active else "admin.user_disable", "success",
-                 principal=actor, customer_id=user.customer_id, object_type="user", object_id=user_id,
-                 details={"sessions_ended": ended})

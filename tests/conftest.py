@@ -3,8 +3,10 @@ runtime on it, and NiceGUI's simulated `user` wired to the real app."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,7 +27,7 @@ from data.db import create_db_engine
 from data.migrate import upgrade_to_head
 from services.events import bus
 from services.runtime import Runtime, start_runtime
-from services.settings import Settings
+from services.settings import Settings, get_settings
 from tests.factories import TEST_SECRET_KEY, Factory
 
 POSTGRES_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -172,3 +174,28 @@ def fresh_postgres_schema(postgres_url: str) -> Iterator[str]:
     with engine.begin() as connection:
         connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     engine.dispose()
+
+
+CLI_SECRET_KEY = "cli-test-secret-key-0123456789abcdefghij"
+
+
+@pytest.fixture
+def cli(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run portal.main() against the test database; returns (exit code, stdout, stderr)."""
+    import portal
+
+    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PORTAL_SECRET_KEY", CLI_SECRET_KEY)
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        get_settings.cache_clear()
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        code = portal.main(list(args))
+        return code, out.getvalue(), err.getvalue()
+
+    yield run
+    get_settings.cache_clear()

@@ -11,11 +11,18 @@ from sqlmodel import Session
 from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Role, Tier, User, Vendor, utcnow
 from services.money import line_amounts
 from services.passwords import hash_password
+from services.principal import Principal
 from services.totp import seal_secret
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # the conftest settings use it
+
+
+def principal_for(user: User, session_id: int = 0) -> Principal:
+    """The principal a signed-in `user` acts as (for service tests that need no real session)."""
+    return Principal(user_id=user.id, session_id=session_id, session_hash="0" * 64, email=user.email,  # type: ignore[arg-type]
+                     display_name=user.display_name, role=user.role, customer_id=user.customer_id)
 
 
 class Factory:

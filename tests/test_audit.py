@@ -17,6 +17,7 @@ from services.audit import record_audit, verify_audit_chain
 from services.principal import RequestInfo
 from services.recovery_codes import replace_recovery_codes
 from services.runtime import Runtime
+from tests.conftest import CLI_SECRET_KEY
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in
 
@@ -70,8 +71,8 @@ async def test_password_and_mfa_changes_are_audited(user: SimUser, session: Sess
     assert {"password.change", "mfa.recovery_codes", "session.revoke_others"} <= set(actions)
 
 
-def _write_rows(session: Session, count: int) -> list[AuditEvent]:
-    rows = [record_audit(session, TEST_SECRET_KEY, "invoice.view", "success", user_id=None, object_type="invoice",
+def _write_rows(session: Session, count: int, secret_key: str = TEST_SECRET_KEY) -> list[AuditEvent]:
+    rows = [record_audit(session, secret_key, "invoice.view", "success", user_id=None, object_type="invoice",
                          object_id=n, request=RequestInfo(ip="10.0.0.1", user_agent="test")) for n in range(count)]
     session.commit()
     return rows
@@ -125,6 +126,22 @@ def test_a_rewritten_chain_without_the_key_is_caught(session: Session) -> None:
     session.execute(sa.text("UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 2"))
     session.commit()
     assert verify_audit_chain(session, TEST_SECRET_KEY).first_bad_seq == 2
+
+
+def test_cli_verify_reports_an_intact_chain(cli, session: Session) -> None:  # type: ignore[no-untyped-def]
+    _write_rows(session, 12, CLI_SECRET_KEY)
+    code, out, _ = cli("audit", "verify")
+    assert code == 0 and "intact" in out and "12 rows" in out
+
+
+def test_cli_verify_names_the_first_tampered_row_and_fails(cli, session: Session) -> None:  # type: ignore[no-untyped-def]
+    rows = _write_rows(session, 12, CLI_SECRET_KEY)
+    session.execute(sa.text("UPDATE audit_event SET outcome = 'denied' WHERE seq = 8"))
+    session.execute(sa.text("DELETE FROM audit_event WHERE seq = 10"))
+    session.commit()
+    code, out, err = cli("audit", "verify")
+    assert code == 1 and out == ""
+    assert f"row 8 (id {rows[7].id})" in err and "changed" in err
 
 
 async def test_no_password_code_or_token_reaches_the_audit_trail_or_logs(

@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from data import Role, utcnow
 from pages.access import SessionGuard
-from services import account
+from services import admin_users
 from services.errors import Forbidden
 from services.recovery_codes import replace_recovery_codes
 from services.runtime import Runtime
@@ -169,17 +169,17 @@ def test_staff_reset_of_mfa_and_disable_end_the_users_sessions(session: Session,
     actor = resolve_session(session, admin_token, runtime.settings).principal(RequestInfo())  # type: ignore[union-attr]
     target_token = sign_in_with_password(session, runtime, target.email, TEST_PASSWORD, RequestInfo()).token  # type: ignore[union-attr]
 
-    account.reset_mfa(session, runtime, actor, target.id)  # type: ignore[arg-type]
+    admin_users.reset_mfa(session, runtime, actor, target.id)  # type: ignore[arg-type]
     assert resolve_session(session, target_token, runtime.settings) is None
     assert session.get(type(target), target.id).totp_secret_encrypted is None  # type: ignore[union-attr]
 
     again = sign_in_with_password(session, runtime, target.email, TEST_PASSWORD, RequestInfo())
     assert again is not None and again.needs_enrollment
-    account.set_user_active(session, runtime, actor, target.id, False)  # type: ignore[arg-type]
+    admin_users.set_user_active(session, runtime, actor, target.id, False)  # type: ignore[arg-type]
     assert resolve_session(session, again.token, runtime.settings) is None
     assert sign_in_with_password(session, runtime, target.email, TEST_PASSWORD, RequestInfo()) is None
 
     customer_actor = make.user(role=Role.OWNER)
     owner_principal = replace(actor, user_id=customer_actor.id, role=Role.OWNER, customer_id=customer_actor.customer_id)
     with pytest.raises(Forbidden):
-        account.reset_mfa(session, runtime, owner_principal, target.id)  # type: ignore[arg-type]
+        admin_users.reset_mfa(session, runtime, owner_principal, target.id)  # type: ignore[arg-type]

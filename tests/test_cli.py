@@ -22,30 +22,10 @@ from tests.factories import Factory
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def cli(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Run portal.main() against the test database; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("PORTAL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "cli-test-secret-key-0123456789abcdefghij")
-
-    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
-        get_settings.cache_clear()
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setattr(sys, "stderr", err)
-        code = portal.main(list(args))
-        return code, out.getvalue(), err.getvalue()
-
-    yield run
-    get_settings.cache_clear()
-
-
 def test_help_lists_every_command() -> None:
     result = subprocess.run([sys.executable, "portal.py", "--help"], cwd=ROOT, capture_output=True, text=True,
                             check=True)
-    for command in ("serve", "migrate", "demo", "create-user", "backup"):
+    for command in ("serve", "migrate", "demo", "create-user", "backup", "audit"):
         assert command in result.stdout
 
 

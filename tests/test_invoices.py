@@ -12,14 +12,9 @@ from services.errors import Forbidden, NotFound
 from services.invoice_query import InvoiceQuery, Period, SortKey, parse_invoice_query, period_range
 from services.invoices import account_summary, get_invoice_detail, list_invoices, vendor_options
 from services.principal import Principal
-from tests.factories import TEST_SECRET_KEY, Factory
+from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 
 TODAY = date(2026, 11, 26)
-
-
-def principal_for(user) -> Principal:  # type: ignore[no-untyped-def]
-    return Principal(user_id=user.id, session_id=0, session_hash="0" * 64, email=user.email, display_name="",
-                     role=user.role, customer_id=user.customer_id)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from sqlmodel import Session, func, select
 
 from data import Document, ExportJob, ExportStatus, Invoice, Notification, NotificationKind, User, Vendor, utcnow
 from services.audit import record_audit
+from services.csv_text import csv_safe
 from services.documents.store import ensure_document, pdf_filename
 from services.errors import InvalidInput, LimitExceeded, NotFound
 from services.invoice_query import InvoiceQuery, parse_invoice_query
@@ -182,11 +183,6 @@ def manifest_row(invoice: Invoice, vendor: str, sha256: str, file: str) -> dict[
             "status": STATUS_LABELS[invoice.status], "version": str(invoice.version), "sha256": sha256, "file": file}
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets: prefix it so it stays text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, today: date) -> Iterator[int]:
     """Write the job's ZIP (PDFs + manifest.csv) or CSV to `out`, a batch of invoices at a time,
     yielding how many invoices are done after each batch (the caller drains `out` or saves progress)."""
@@ -210,7 +206,7 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
             else:
                 sha256 = db.exec(select(Document.sha256).where(Document.invoice_id == invoice.id,
                                                                Document.revision == invoice.revision)).first() or ""
-            writer.writerow({key: _csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
+            writer.writerow({key: csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
             done += 1
         if archive is None:
             out.write(manifest.getvalue().encode("utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -96,38 +97,74 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
         if db.exec(select(LedgerInbox.id).where(LedgerInbox.source == source, LedgerInbox.event_id == event_id)).first():
             result.duplicates += 1
             continue
-        if len(text) > MAX_PAYLOAD_CHARS:
-            _quarantine(db, source, event_id, event_type, text[:MAX_PAYLOAD_CHARS], "the event is larger than 1 MB")
-            result.quarantined += 1
-            continue
-        try:
-            event = LedgerEvent.model_validate(raw)
-        except ValidationError as error:
-            _quarantine(db, source, event_id, event_type, text, _validation_summary(error))
-            result.quarantined += 1
-            continue
-        try:
-            with db.begin_nested():
-                change, older = _apply_event(db, source, event, today, lookups)
-                db.add(LedgerInbox(source=source, event_id=event_id, event_type=event.type.value,
-                                   status=InboxStatus.APPLIED, payload=text, applied_at=utcnow(),
-                                   error="older version ignored" if older else None))
-                db.flush()
-        except (Rejected, InvalidInput) as error:
-            _quarantine(db, source, event_id, event.type.value, text, str(error))
-            result.quarantined += 1
-            continue
-        except (sa.exc.IntegrityError, sa.exc.DataError) as error:
-            _quarantine(db, source, event_id, event.type.value, text,
-                        f"refused by the database ({type(error.orig).__name__})")
+        outcome = _try_apply(db, source, raw, text, today, lookups,
+                             lambda event_type_, error: LedgerInbox(
+                                 source=source, event_id=event_id, event_type=event_type_, status=InboxStatus.APPLIED,
+                                 payload=text, applied_at=utcnow(), error=error))
+        if outcome.reason is not None:
+            _quarantine(db, source, event_id, outcome.event_type or event_type, text[:MAX_PAYLOAD_CHARS], outcome.reason)
             result.quarantined += 1
             continue
         result.applied += 1
-        result.older_ignored += older
-        if change is not None:
-            result.changes.append(change)
+        result.older_ignored += outcome.older
+        if outcome.change is not None:
+            result.changes.append(outcome.change)
     _advance_cursor(db, source, result, next_cursor)
     return result
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    change: Change | None = None
+    older: bool = False
+    event_type: str | None = None
+    reason: str | None = None  # set: the event belongs in quarantine, and this is why
+
+
+def _try_apply(db: Session, source: str, raw: object, text: str, today: date, lookups: _Lookups,
+               inbox_row: Callable[[str, str | None], LedgerInbox]) -> _Outcome:
+    """Validate and apply one event in a savepoint together with its inbox row (from `inbox_row`,
+    given the event type and a note); a refusal rolls the savepoint back and says why."""
+    if len(text) > MAX_PAYLOAD_CHARS:
+        return _Outcome(reason="the event is larger than 1 MB")
+    try:
+        event = LedgerEvent.model_validate(raw)
+    except ValidationError as error:
+        return _Outcome(reason=_validation_summary(error))
+    event_type = event.type.value
+    try:
+        with db.begin_nested():
+            change, older = _apply_event(db, source, event, today, lookups)
+            db.add(inbox_row(event_type, "older version ignored" if older else None))
+            db.flush()
+    except (Rejected, InvalidInput) as error:
+        return _Outcome(event_type=event_type, reason=str(error))
+    except (sa.exc.IntegrityError, sa.exc.DataError) as error:
+        return _Outcome(event_type=event_type, reason=f"refused by the database ({type(error.orig).__name__})")
+    return _Outcome(change, older, event_type)
+
+
+def replay_quarantined(db: Session, row: LedgerInbox, today: date) -> tuple[Change | None, str | None]:
+    """Try a quarantined event again (say, after its customer was created): on success the inbox
+    row becomes `replayed`; otherwise it stays in quarantine with the new reason. Returns the
+    change (for the work after commit) and the reason it still fails, if it does."""
+    begin_write(db)
+    try:
+        raw = json.loads(row.payload)
+    except ValueError:
+        return None, row.error or "the stored payload is not JSON"
+
+    def mark_replayed(event_type: str, note: str | None) -> LedgerInbox:
+        row.status, row.event_type, row.applied_at, row.error = InboxStatus.REPLAYED, event_type, utcnow(), note
+        return row
+
+    outcome = _try_apply(db, row.source, raw, row.payload, today, _Lookups(db), mark_replayed)
+    if outcome.reason is not None:
+        db.refresh(row)  # the savepoint's rollback may have left the object half-changed
+        row.error = outcome.reason[:2000]
+        db.add(row)
+        db.flush()
+    return outcome.change, outcome.reason
 
 
 def _quarantine(db: Session, source: str, event_id: str, event_type: str | None, payload: str, reason: str) -> None:

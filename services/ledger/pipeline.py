@@ -8,10 +8,14 @@ from collections.abc import Sequence
 
 from sqlmodel import select
 
-from data import Invoice
+from data import InboxStatus, Invoice, LedgerInbox
+from services.audit import record_audit
+from services.errors import InvalidInput, NotFound
 from services.events import LiveEvent, bus
-from services.ledger.apply import BatchResult, Change, apply_batch
+from services.ledger.apply import BatchResult, Change, apply_batch, replay_quarantined
 from services.notifications import notify_invoice_changes
+from services.permissions import require_admin
+from services.principal import Principal
 from services.runtime import Runtime, unit_of_work
 from services.time import today_for
 
@@ -26,6 +30,24 @@ def ingest(runtime: Runtime, source: str, events: Sequence[object], next_cursor:
             result = apply_batch(db, source, list(events), today=today_for("UTC"), next_cursor=next_cursor)
     after_commit(result.changes)
     return result
+
+
+def replay(runtime: Runtime, actor: Principal, inbox_id: int) -> str | None:
+    """Admin: apply a quarantined event again. Returns None when it applied, else why it still fails."""
+    require_admin(actor)
+    with _apply_lock:
+        with unit_of_work() as db:
+            row = db.get(LedgerInbox, inbox_id)
+            if row is None:
+                raise NotFound("No such ledger event.")
+            if row.status != InboxStatus.QUARANTINED:
+                raise InvalidInput("This event is not in quarantine (it was applied already).")
+            change, reason = replay_quarantined(db, row, today_for("UTC"))
+            record_audit(db, runtime.secret_key, "ledger.replay", "success" if reason is None else "failure",
+                         principal=actor, object_type="ledger_event", object_id=inbox_id, reason=reason,
+                         details={"source": row.source, "event_id": row.event_id})
+    after_commit([change] if change else [])
+    return reason
 
 
 def after_commit(changes: Sequence[Change]) -> None:
