@@ -1,6 +1,6 @@
 """Tables, engine and migrations. Importing the package registers every table on `metadata`."""
 
-from data.activity import AuditChainHead, AuditEvent, Notification, NotificationPreference
+from data.activity import AccessAlert, AuditChainHead, AuditEvent, Notification, NotificationPreference
 from data.base import metadata
 from data.billing import DEFAULT_SOURCE, Document, ExportJob, Invoice, InvoiceLine, Payment, SupportRequest, Vendor
 from data.identity import Customer, Invitation, LoginSession, RecoveryCode, Tier, User
@@ -18,7 +18,7 @@ from data.types import (
 )
 
 __all__ = [
-    "DEFAULT_SOURCE", "AuditChainHead", "AuditEvent", "Customer", "Document", "ExportJob", "ExportStatus", "InboxStatus", "Invitation", "Invoice", "InvoiceLine",
+    "DEFAULT_SOURCE", "AccessAlert", "AuditChainHead", "AuditEvent", "Customer", "Document", "ExportJob", "ExportStatus", "InboxStatus", "Invitation", "Invoice", "InvoiceLine",
     "InvoiceStatus", "LedgerCursor", "LedgerInbox", "LoginSession", "Notification", "NotificationKind",
     "NotificationPreference", "Payment", "PaymentMethod", "PaymentStatus", "RecoveryCode", "Role",
     "SupportRequest", "SupportStatus", "Tier", "User", "Vendor", "metadata", "utcnow",

@@ -86,3 +86,21 @@ class Notification(SQLModel, table=True):
     email_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccessAlert(SQLModel, table=True):
+    """Unusual activity the access monitor noticed; while `throttled_until` lies ahead and nobody
+    resolved the alert, the user cannot open, download or export invoices."""
+
+    __tablename__ = "access_alert"
+    __table_args__ = (sa.Index("ix_access_alert_user_throttle", "user_id", "throttled_until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    kind: str = Field(max_length=32, description="rapid_access, many_ips or repeated_denials")
+    detail: str = Field(max_length=500)
+    raised_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    throttled_until: datetime = Field(sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")

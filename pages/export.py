@@ -25,6 +25,7 @@ PROBLEMS = {
     "invalid_selection": "That selection is not valid; choose the invoices again.",
     "invalid_kind": "Choose a ZIP archive or a CSV file.",
     "forbidden": "Your role or your plan does not include exports.",
+    "throttled": "Unusually many requests came from your account, so exports are paused for a few minutes.",
 }
 PRESETS = (Period.LAST_MONTH, Period.THIS_QUARTER, Period.THIS_YEAR, Period.LAST_YEAR, Period.CUSTOM)
 

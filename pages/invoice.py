@@ -10,26 +10,14 @@ from components.invoice_detail import invoice_header, line_items, parties, payme
 from pages.access import page_principal
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame_live
+from routes.plain_pages import invoice_not_found, throttled
 from services.events import LiveEvent
 from services.documents.store import document_hash
-from services.errors import Forbidden, InvalidInput, NotFound
+from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.invoices import get_invoice_detail, record_invoice_denial
 from services.runtime import current_runtime, unit_of_work
 from services.support import ask_about_invoice
 from services.time import today_for
-
-NOT_FOUND_PAGE = (
-    "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-    "<title>Not found · Invoice Portal</title><body style='font-family:system-ui;max-width:32rem;margin:4rem auto;"
-    "padding:0 1rem'><h1>Invoice not found</h1><p>This invoice does not exist or is not yours to see.</p>"
-    "<p><a href='/'>Back to your invoices</a></p></body></html>"
-)
-
-
-def not_found() -> HTMLResponse:
-    """The one answer for a missing invoice and for another customer's invoice."""
-    return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
-
 
 def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectResponse | None:
     principal = page_principal(request)
@@ -45,7 +33,11 @@ def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectRe
     except NotFound:
         with unit_of_work() as db:
             record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id)
-        return not_found()
+        return invoice_not_found()
+    except LimitExceeded as error:
+        with unit_of_work() as db:
+            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, reason=error.code)
+        return throttled(str(error))
     fmt = formatter_for(principal)
     with signed_in_frame_live(request, f"Invoice {detail.number}") as (principal, guard, live):
         ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')

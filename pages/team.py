@@ -11,14 +11,13 @@ from data.types import Role
 from pages.access import page_principal
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
+from routes.plain_pages import plain_page
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
 from services.runtime import current_runtime, unit_of_work
 from services.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
 from services.time import today_for
 
-NOT_AVAILABLE = HTMLResponse("<!doctype html><title>Not found</title><p>Not found. <a href='/'>Your invoices</a>",
-                             status_code=404)
 
 
 def team_page(request: Request) -> HTMLResponse | None:
@@ -28,7 +27,7 @@ def team_page(request: Request) -> HTMLResponse | None:
         with unit_of_work() as db:
             customer_access(db, principal, today).require(Capability.MANAGE_TEAM)
     except (Forbidden, NotFound):
-        return NOT_AVAILABLE
+        return plain_page(404, "Not found", "This page is for the owners of a customer account.")
     fmt = formatter_for(principal)
     base_url = current_runtime().settings.public_url or str(request.base_url).rstrip("/")
     with signed_in_frame(request, "Team") as (principal, guard):

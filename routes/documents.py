@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import html
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
+from routes.plain_pages import invoice_not_found, plain_page, throttled
 from routes.web_session import request_info
 from services.documents.downloads import download_invoice_pdf
-from services.errors import Forbidden, NotFound
+from services.errors import Forbidden, LimitExceeded, NotFound
 from services.invoices import record_invoice_denial
 from services.runtime import current_runtime, unit_of_work
 from services.time import today_for
 
 router = APIRouter(include_in_schema=False)
-NOT_FOUND = ("<!doctype html><title>Not found</title><p>This invoice does not exist or is not yours to see. "
-             "<a href='/'>Your invoices</a>")
 
 
 def attachment_header(filename: str) -> str:
@@ -38,10 +36,14 @@ def invoice_pdf(request: Request, invoice_id: str) -> Response:
     except NotFound:
         with unit_of_work() as db:
             record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, "invoice.download")
-        return HTMLResponse(NOT_FOUND, status_code=404)
+        return invoice_not_found()
+    except LimitExceeded as error:
+        with unit_of_work() as db:
+            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, "invoice.download",
+                                  reason=error.code)
+        return throttled(str(error))
     except Forbidden as error:
-        return HTMLResponse(f"<!doctype html><title>Not included</title><p>{html.escape(str(error))} <a href='/'>Back</a>",
-                            status_code=403)
+        return plain_page(403, "Not included", str(error))
     return Response(download.content, media_type="application/pdf",
                     headers={"content-disposition": attachment_header(download.filename),
                              "x-content-sha256": download.sha256})

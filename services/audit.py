@@ -3,7 +3,8 @@
 Appends go through `record_audit` inside the caller's transaction, so an action and its audit
 row commit together (and if the audit write fails, the action fails). The chain head row is
 updated first: in PostgreSQL that row lock, in SQLite the write lock, serializes appenders until
-commit, so the chain never forks.
+commit, so the chain never forks. Each new row is shown to the access monitor, which may add an
+alert in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import AuditChainHead, AuditEvent, utcnow
+from services import access_monitor
 from services.crypto import keyed_hash
 from services.principal import Principal, RequestInfo
 
@@ -83,6 +85,8 @@ def record_audit(
     db.add(row)
     db.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=row.row_hash))  # type: ignore[arg-type]
     db.flush()
+    if access_monitor.watches(row):
+        access_monitor.observe(db, secret_key, row)
     return row
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentStatus, Vendor
+from services.access_monitor import require_not_throttled
 from services.audit import record_audit
 from services.errors import NotFound
 from services.invoice_query import InvoiceQuery, SortKey
@@ -260,6 +261,7 @@ def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today
     access = customer_access(db, principal, today)
     invoice = visible_invoice(db, access, invoice_id)
     if audit_action is not None:
+        require_not_throttled(db, principal)
         record_audit(db, secret_key, audit_action, "success", principal=principal, object_type="invoice",
                      object_id=invoice.id)
     return build_invoice_detail(db, invoice, today, can_download_pdf=access.can(Capability.DOWNLOAD_PDF),
@@ -301,10 +303,10 @@ def build_invoice_detail(db: Session, invoice: Invoice, today: date, *, can_down
 
 
 def record_invoice_denial(db: Session, secret_key: str, principal: Principal, invoice_id: str | int,
-                          action: str = "invoice.view") -> None:
+                          action: str = "invoice.view", reason: str = "not_found") -> None:
     """Audit a refused invoice access (in its own unit of work: the refused read rolled back)."""
     record_audit(db, secret_key, action, "denied", principal=principal, object_type="invoice",
-                 object_id=str(invoice_id)[:12], reason="not_found")
+                 object_id=str(invoice_id)[:12], reason=reason)
 
 
 def _tax_summary(lines: list[InvoiceLine]) -> list[TaxLine]:

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     invitation_days: int = Field(default=7, ge=1, le=60)
     document_locale: str = Field(default="en_US", description="language of invoice PDFs (one per version)")
     export_immediate_limit: int = Field(default=200, ge=1, description="larger archives are built in the background")
+    monitor_invoices_per_minute: int = Field(default=30, ge=1, description="opens + downloads per user per minute")
+    monitor_login_ips_per_hour: int = Field(default=4, ge=1, description="distinct IPs of one user's sign-ins per hour")
+    monitor_denials_per_10_minutes: int = Field(default=10, ge=1, description="refused accesses per user")
+    monitor_throttle_minutes: int = Field(default=15, ge=1, description="how long an alert pauses invoice access")
     export_link_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     smtp_url: str | None = None

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from data import Document, Invoice
+from services.access_monitor import require_not_throttled
 from services.audit import record_audit
 from services.documents.store import ensure_document, pdf_filename, sha256_of, vendor_name
 from services.errors import InvalidInput
@@ -32,6 +33,7 @@ def download_invoice_pdf(db: Session, runtime: Runtime, principal: Principal, in
     access = customer_access(db, principal, today)
     invoice = visible_invoice(db, access, invoice_id)
     access.require(Capability.DOWNLOAD_PDF)
+    require_not_throttled(db, principal)
     stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
     record_audit(db, runtime.secret_key, "invoice.download", "success", principal=principal,
                  object_type="invoice", object_id=invoice.id, details={"sha256": stored.sha256, "revision": invoice.revision})

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 from sqlmodel import Session, func, select
 
 from data import Document, ExportJob, ExportStatus, Invoice, Notification, NotificationKind, User, Vendor, utcnow
+from services.access_monitor import require_not_throttled
 from services.audit import record_audit
 from services.csv_text import csv_safe
 from services.documents.store import ensure_document, pdf_filename
@@ -130,6 +131,7 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
         raise InvalidInput("Choose a ZIP archive or a CSV file.", "invalid_kind")
     access = customer_access(db, principal, today)
     access.require(Capability.EXPORT if kind == "zip" else Capability.EXPORT_CSV)
+    require_not_throttled(db, principal)
     count = count_selection(db, access, selection, today)
     _check_limits(db, access, principal, count)
     background = kind == "zip" and count > runtime.settings.export_immediate_limit
