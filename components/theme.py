@@ -16,6 +16,10 @@ body { background: #f5f7fb; color: #111827; }
 .portal-muted { color: #4b5563; }
 .q-field__bottom, .q-field__messages, .q-field__counter { color: #4b5563 !important; }
 .q-field--outlined .q-field__label { color: #4b5563; }
+.portal-table { width: 100%; min-width: 44rem; border-collapse: collapse; font-size: 0.875rem; }
+.portal-table th { text-align: left; font-weight: 600; color: #374151; background: #f9fafb; padding: 0.5rem 0.75rem; white-space: nowrap; border-bottom: 1px solid #e5e7eb; }
+.portal-table td { padding: 0.5rem 0.75rem; border-bottom: 1px solid #f3f4f6; vertical-align: top; }
+.portal-table tr:last-child td { border-bottom: none; }
 """
 
 

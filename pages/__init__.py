@@ -2,7 +2,25 @@
 
 from nicegui import ui
 
-from pages import dashboard, export, invitation, invoice, login, recovery_codes, second_factor, settings, team, verify
+from pages import (
+    admin_audit,
+    admin_customers,
+    admin_ledger,
+    admin_metrics,
+    admin_overview,
+    admin_tiers,
+    admin_users,
+    dashboard,
+    export,
+    invitation,
+    invoice,
+    login,
+    recovery_codes,
+    second_factor,
+    settings,
+    team,
+    verify,
+)
 
 
 def register_pages() -> None:
@@ -17,4 +35,11 @@ def register_pages() -> None:
     ui.page("/export", title="Export")(export.export_page)
     ui.page("/invite/{token}", title="Accept invitation")(invitation.invitation_page)
     ui.page("/", title="Invoices")(dashboard.dashboard_page)
+    ui.page("/admin", title="Staff console")(admin_overview.overview_page)
+    ui.page("/admin/customers", title="Customers")(admin_customers.customers_page)
+    ui.page("/admin/users", title="Users")(admin_users.users_page)
+    ui.page("/admin/tiers", title="Tiers")(admin_tiers.tiers_page)
+    ui.page("/admin/audit", title="Audit trail")(admin_audit.audit_page)
+    ui.page("/admin/ledger", title="Ledger sync")(admin_ledger.ledger_page)
+    ui.page("/admin/metrics", title="Metrics")(admin_metrics.metrics_page)
     ui.page("/invoices/{invoice_id}", title="Invoice")(invoice.invoice_page)

@@ -49,7 +49,7 @@ RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())<
 def dashboard_page(request: Request) -> RedirectResponse | None:
     principal = page_principal(request)
     if principal.is_staff:
-        return RedirectResponse("/settings", status_code=303)  # staff use the staff console
+        return RedirectResponse("/admin", status_code=303)  # staff use the staff console
     params = {key: request.query_params.getlist(key) for key in request.query_params}
     state = {"query": parse_invoice_query(params)}
     selected: set[int] = set()

@@ -22,7 +22,7 @@ from services.time import today_for
 def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectResponse | None:
     principal = page_principal(request)
     if principal.is_staff:
-        return RedirectResponse("/settings", status_code=303)
+        return RedirectResponse("/admin", status_code=303)
     today = today_for(principal.timezone)
     try:
         if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:

@@ -27,7 +27,10 @@ CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/ex
                 NavItem("Settings", "/settings", "settings"))
 OWNER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/export", "folder_zip"),
              NavItem("Team", "/team", "group"), NavItem("Settings", "/settings", "settings"))
-STAFF_NAV = (NavItem("Settings", "/settings", "settings"),)
+STAFF_NAV = (NavItem("Console", "/admin", "dashboard"), NavItem("Customers", "/admin/customers", "business"),
+             NavItem("Users", "/admin/users", "group"), NavItem("Tiers", "/admin/tiers", "workspace_premium"),
+             NavItem("Audit", "/admin/audit", "policy"), NavItem("Ledger", "/admin/ledger", "sync"),
+             NavItem("Metrics", "/admin/metrics", "insights"), NavItem("Settings", "/settings", "settings"))
 
 
 class LiveUpdates:

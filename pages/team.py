@@ -6,6 +6,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from nicegui import ui
 
+from components.dialogs import confirm
+from components.invitation_link import invitation_link
 from components.notice import notice
 from data.types import Role
 from pages.access import page_principal
@@ -60,25 +62,18 @@ def team_page(request: Request) -> HTMLResponse | None:
                                 f'flat no-caps color=negative aria-label="Remove {member.email}"')
 
         def confirm_removal(user_id: int, email: str) -> None:
-            with ui.dialog() as dialog, ui.card().classes("gap-3"):
-                ui.label(f"Remove {email}?").classes("text-lg font-semibold")
-                ui.label("They are signed out at once and cannot sign in again.").classes("portal-muted")
+            def remove() -> None:
+                try:
+                    with unit_of_work() as db:
+                        remove_member(db, current_runtime(), principal, user_id, today)
+                except (InvalidInput, NotFound, Forbidden) as error:
+                    ui.notify(str(error), type="negative")
+                else:
+                    ui.notify(f"{email} was removed.", type="positive")
+                members.refresh()
 
-                def remove() -> None:
-                    try:
-                        with unit_of_work() as db:
-                            remove_member(db, current_runtime(), principal, user_id, today)
-                    except (InvalidInput, NotFound, Forbidden) as error:
-                        ui.notify(str(error), type="negative")
-                    else:
-                        ui.notify(f"{email} was removed.", type="positive")
-                    dialog.close()
-                    members.refresh()
-
-                with ui.row().classes("w-full justify-end"):
-                    ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
-                    ui.button("Remove", on_click=guard.guarded(remove)).props("unelevated no-caps color=negative")
-            dialog.open()
+            confirm(f"Remove {email}?", "They are signed out at once and cannot sign in again.", "Remove",
+                    guard.guarded(remove))
 
         members()
 
@@ -103,13 +98,8 @@ def team_page(request: Request) -> HTMLResponse | None:
                     return
                 link = f"{base_url}/invite/{issued.token}"
                 with result:
-                    notice(f"Invitation for {issued.email} created. Send them this link; it works once, until "
-                           f"{fmt.datetime(issued.expires_at)}.", "positive")
-                    with ui.row().classes("w-full items-center gap-2 no-wrap"):
-                        ui.input(value=link).props('readonly outlined dense aria-label="Invitation link"').classes(
-                            "grow font-mono")
-                        ui.button("Copy", icon="content_copy",
-                                  on_click=lambda: ui.clipboard.write(link)).props("outline no-caps")
+                    invitation_link(link, f"Invitation for {issued.email} created. Send them this link; it works "
+                                          f"once, until {fmt.datetime(issued.expires_at)}.")
                 email.value = ""
                 name.value = ""
                 members.refresh()

@@ -3,7 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 
-from routes import auth, documents, exports, health, ledger_api
+from routes import auth, documents, exports, health, ledger_api, staff_downloads
 from routes.access_gate import AccessGate
 from routes.security_headers import SecurityHeadersMiddleware, security_headers
 
@@ -15,6 +15,7 @@ def register_routes(app: FastAPI) -> None:
     app.include_router(documents.router)
     app.include_router(exports.router)
     app.include_router(ledger_api.router)
+    app.include_router(staff_downloads.router)
     # Added last = runs first: headers wrap everything, the gate guards everything inside.
     app.add_middleware(AccessGate)
     app.add_middleware(SecurityHeadersMiddleware)

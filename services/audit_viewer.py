@@ -5,7 +5,7 @@ Reading the trail is itself audited (who looked for what), through the same appe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from services.errors import InvalidInput
 from services.permissions import require_staff
 from services.principal import Principal
 from services.runtime import Runtime
+from services.url_params import ParamReader
 
 PAGE_SIZE = 50
 CSV_MAX_ROWS = 100_000
@@ -61,6 +62,29 @@ class AuditFilter:
         if self.date_to:
             found.append(AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time(), zone))  # type: ignore[operator]
         return found
+
+
+OUTCOMES = ("success", "failure", "denied")
+
+
+def parse_audit_filter(params: Mapping[str, str], timezone: str = "UTC") -> tuple[AuditFilter, int | None, list[str]]:
+    """Read filters (user, customer, action, outcome, from, to) and the page (`before`) from URL
+    parameters; unusable values are dropped and explained in the returned problems."""
+    reader = ParamReader(params)
+    date_from, date_to = reader.date_range()
+    filters = AuditFilter(user=reader.text("user", 320), customer_id=reader.number("customer", "Customer"),
+                          action=reader.text("action", 64), outcome=reader.choice("outcome", ("", *OUTCOMES), "", "Outcome"),
+                          date_from=date_from, date_to=date_to, timezone=timezone)
+    return filters, reader.number("before", "Page position"), reader.problems
+
+
+def audit_filter_params(filters: AuditFilter) -> dict[str, str]:
+    """The URL parameters that `parse_audit_filter` reads back into the same filters."""
+    values = {"user": filters.user, "customer": "" if filters.customer_id is None else str(filters.customer_id),
+              "action": filters.action, "outcome": filters.outcome,
+              "from": filters.date_from.isoformat() if filters.date_from else "",
+              "to": filters.date_to.isoformat() if filters.date_to else ""}
+    return {key: value for key, value in values.items() if value}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from data import (
     User,
     Vendor,
 )
+from services.demo_activity import write_demo_activity
 from services.invoice_status import derive_status
 from services.money import line_amounts
 from services.passwords import hash_password
@@ -146,8 +147,9 @@ def demo_logins(session: Session) -> list[DemoLogin]:
     return [DemoLogin(email, Role(role), customer) for email, role, customer in rows]
 
 
-def load_demo(engine: sa.Engine, options: DemoOptions) -> DemoSummary:
-    """Write the demo portal into an empty database; refuse if customers already exist."""
+def load_demo(engine: sa.Engine, options: DemoOptions, secret_key: str | None = None) -> DemoSummary:
+    """Write the demo portal into an empty database; refuse if customers already exist. With the
+    portal's `secret_key`, a history of sign-ins and invoice views goes into the audit trail too."""
     if options.customers < 1 or options.invoices < 0:
         raise ValueError("need at least one customer and a non-negative number of invoices")
     rng = random.Random(options.seed)
@@ -163,6 +165,7 @@ def load_demo(engine: sa.Engine, options: DemoOptions) -> DemoSummary:
         summary.customers = len(customers)
         _insert_support_requests(connection, rng, customers, options.as_of)
     _insert_invoices(engine, rng, options, customers, vendor_ids, summary)
+    write_demo_activity(engine, options, secret_key)
     return summary
 
 

@@ -16,8 +16,8 @@ from data import AuditEvent, Invoice, InvoiceStatus, Role
 from services.invoice_query import InvoiceQuery, Period, SortKey
 from services.invoices import list_invoices
 from services.permissions import Capability, customer_access
-from tests.factories import Factory
-from tests.test_invoices import TODAY, principal_for
+from tests.factories import Factory, principal_for
+from tests.test_invoices import TODAY
 from tests.web import sign_in
 
 ROLES = (Role.OWNER, Role.ACCOUNTANT, Role.VIEWER)

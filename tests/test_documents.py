@@ -19,8 +19,8 @@ from services.documents.downloads import verify_document
 from services.documents.store import ensure_document, pdf_filename, render_missing_documents
 from services.errors import InvalidInput
 from services.runtime import Runtime
-from tests.factories import Factory
-from tests.test_invoices import TODAY, principal_for
+from tests.factories import Factory, principal_for
+from tests.test_invoices import TODAY
 from tests.web import sign_in
 
 SECRET = pyotp.random_base32(32)

@@ -15,8 +15,8 @@ from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.principal import RequestInfo
 from services.runtime import Runtime
 from services.team import accept_invitation, invite_member, list_team, remove_member
-from tests.factories import Factory
-from tests.test_invoices import TODAY, principal_for
+from tests.factories import Factory, principal_for
+from tests.test_invoices import TODAY
 from tests.web import ORIGIN, post_login, sign_in
 
 SECRET = pyotp.random_base32(32)

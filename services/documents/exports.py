@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 from urllib.parse import parse_qs
@@ -36,11 +37,18 @@ from services.permissions import Capability, CustomerAccess, customer_access
 from services.principal import Principal
 from services.runtime import Runtime
 
+log = logging.getLogger(__name__)
 BATCH = 200
 MAX_SELECTED_IDS = 5_000
 MANIFEST_FIELDS = ["number", "vendor", "issue_date", "due_date", "currency", "subtotal", "tax", "total", "paid",
                    "status", "version", "sha256", "file"]
 KINDS = ("zip", "csv")
+# A streamed export still "running" after this long, or from before this process started, will
+# never finish: its download broke off or the portal restarted. It must not block the user.
+STREAM_ABANDONED_AFTER = timedelta(minutes=15)
+PROCESS_STARTED = utcnow()
+INTERRUPTED = "The download was interrupted before it finished; please start the export again."
+OUT_OF_SPACE = ("database or disk is full", "No space left on device")
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ def _check_limits(db: Session, access: CustomerAccess, principal: Principal, cou
     if count > tier.max_export_invoices:
         raise LimitExceeded(f"This export holds {count:,} invoices; your plan allows {tier.max_export_invoices:,} "
                             "per archive. Choose a shorter period.", "too_many")
+    _fail_abandoned_streams(db, principal.user_id)
     busy = db.exec(select(func.count()).select_from(ExportJob).where(
         ExportJob.user_id == principal.user_id,
         ExportJob.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]))).one()  # type: ignore[attr-defined]
@@ -98,6 +107,48 @@ def _check_limits(db: Session, access: CustomerAccess, principal: Principal, cou
     if recent >= tier.exports_per_hour:
         raise LimitExceeded(f"Your plan allows {tier.exports_per_hour} exports an hour; please try again later.",
                             "rate")
+
+
+def _stream_abandoned(job: ExportJob, now: datetime) -> bool:
+    return (job.status == ExportStatus.RUNNING and not job.background
+            and job.created_at < max(PROCESS_STARTED, now - STREAM_ABANDONED_AFTER))
+
+
+def _fail_abandoned_streams(db: Session, user_id: int) -> None:
+    now = utcnow()
+    for job in db.exec(select(ExportJob).where(ExportJob.user_id == user_id, ExportJob.status == ExportStatus.RUNNING,
+                                               ExportJob.background.is_(False))).all():  # type: ignore[attr-defined]
+        if _stream_abandoned(job, now):
+            job.status, job.error, job.finished_at = ExportStatus.FAILED, INTERRUPTED, now
+            db.add(job)
+    db.flush()
+
+
+def _fail_job(open_session: Callable[[], Session], job_id: int, message: str) -> None:
+    """Mark an unfinished job failed with what the user should read. If even that cannot be
+    written (the database is full or gone), a background job is built again later and a
+    stream is taken for abandoned (see `_stream_abandoned`)."""
+    try:
+        with open_session() as db:
+            job = db.get(ExportJob, job_id)
+            if job is not None and job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+                job.status, job.error, job.finished_at = ExportStatus.FAILED, message[:500], utcnow()
+                db.add(job)
+                db.commit()
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        log.exception("export %s could not be marked failed", job_id)
+
+
+def _failure_message(error: BaseException) -> str:
+    """What the requester reads on the Export page (the log has the details)."""
+    cause: BaseException | None = error
+    for _ in range(5):  # SQLite's "disk is full" may hide behind the failed savepoint rollback it caused
+        if cause is None:
+            break
+        if any(text in str(cause) for text in OUT_OF_SPACE):
+            return "The server ran out of storage space while building this archive; please start the export again later."
+        cause = cause.__cause__ or cause.__context__
+    return f"The archive could not be built ({type(error).__name__}); please start the export again."
 
 
 @dataclass(frozen=True)
@@ -196,26 +247,31 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
     archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) if job.kind == "zip" else None
     used_names: set[str] = set()
     done = 0
-    for batch in _invoice_batches(db, principal_access, selection, today):
-        for invoice, vendor in batch:
-            sha256 = ""
-            name = ""
-            if archive is not None:
-                stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
-                name = _unique(pdf_filename(vendor, invoice.number), used_names)
-                archive.writestr(name, stored.content)
-                sha256 = stored.sha256
-            else:
-                sha256 = db.exec(select(Document.sha256).where(Document.invoice_id == invoice.id,
-                                                               Document.revision == invoice.revision)).first() or ""
-            writer.writerow({key: csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
-            done += 1
-        if archive is None:
-            out.write(manifest.getvalue().encode("utf-8"))
-            manifest.seek(0)
-            manifest.truncate()
-        db.commit()  # PDFs rendered for this batch; never hold SQLite's write lock for a whole export
-        yield done
+    try:
+        for batch in _invoice_batches(db, principal_access, selection, today):
+            for invoice, vendor in batch:
+                sha256 = ""
+                name = ""
+                if archive is not None:
+                    stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
+                    name = _unique(pdf_filename(vendor, invoice.number), used_names)
+                    archive.writestr(name, stored.content)
+                    sha256 = stored.sha256
+                else:
+                    sha256 = db.exec(select(Document.sha256).where(Document.invoice_id == invoice.id,
+                                                                   Document.revision == invoice.revision)).first() or ""
+                writer.writerow({key: csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
+                done += 1
+            if archive is None:
+                out.write(manifest.getvalue().encode("utf-8"))
+                manifest.seek(0)
+                manifest.truncate()
+            db.commit()  # PDFs rendered for this batch; never hold SQLite's write lock for a whole export
+            yield done
+    except BaseException:
+        if archive is not None:  # a broken-off archive is thrown away, not finished later by the garbage collector
+            archive.fp = None
+        raise
     if archive is not None:
         archive.writestr("manifest.csv", manifest.getvalue().encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
         archive.close()
@@ -267,23 +323,30 @@ class ChunkWriter:
 
 
 def stream_export(open_session: Callable[[], Session], runtime: Runtime, job_id: int, today: date) -> Iterator[bytes]:
-    """Yield an immediate job's file in pieces while it is written (never whole in memory)."""
+    """Yield an immediate job's file in pieces while it is written (never whole in memory). If the
+    stream breaks off (an error, or the browser went away), the job is marked failed."""
     buffer = ChunkWriter()
-    with open_session() as db:
-        job = db.get(ExportJob, job_id)
-        assert job is not None
-        for _done in export_steps(buffer, db, runtime, job, today):
+    finished = False
+    try:
+        with open_session() as db:
+            job = db.get(ExportJob, job_id)
+            assert job is not None
+            for _done in export_steps(buffer, db, runtime, job, today):
+                if piece := buffer.take():
+                    yield piece
             if piece := buffer.take():
                 yield piece
-        if piece := buffer.take():
-            yield piece
-        job = db.get(ExportJob, job_id)
-        assert job is not None
-        job.status = ExportStatus.READY
-        job.progress = job.invoice_count
-        job.finished_at = utcnow()
-        db.add(job)
-        db.commit()
+            job = db.get(ExportJob, job_id)
+            assert job is not None
+            job.status = ExportStatus.READY
+            job.progress = job.invoice_count
+            job.finished_at = utcnow()
+            db.add(job)
+            db.commit()
+            finished = True
+    finally:
+        if not finished:
+            _fail_job(open_session, job_id, INTERRUPTED)
 
 
 def export_folder(runtime: Runtime) -> Path:
@@ -325,13 +388,7 @@ def run_export_job(open_session: Callable[[], Session], runtime: Runtime, job_id
         except Exception as error:  # noqa: BLE001 - recorded on the job, shown to the user
             partial.unlink(missing_ok=True)
             db.rollback()
-            job = db.get(ExportJob, job_id)
-            assert job is not None
-            job.status = ExportStatus.FAILED
-            job.error = f"{type(error).__name__}: the archive could not be built"[:500]
-            job.finished_at = utcnow()
-            db.add(job)
-            db.commit()
+            _fail_job(open_session, job_id, _failure_message(error))
             raise
         job = db.get(ExportJob, job_id)
         assert job is not None
@@ -366,10 +423,16 @@ def my_exports(db: Session, principal: Principal, limit: int = 10) -> list[Expor
     rows = db.exec(select(ExportJob).where(ExportJob.user_id == principal.user_id)
                    .order_by(ExportJob.created_at.desc()).limit(limit)).all()  # type: ignore[attr-defined]
     now = utcnow()
-    return [ExportView(job.public_id, job.kind, job.invoice_count, job.progress,
-                       ExportStatus.EXPIRED if job.expires_at and job.expires_at <= now else job.status,
-                       job.background, job.file_name, job.created_at, job.expires_at, job.size_bytes, job.error)
-            for job in rows]
+    views = []
+    for job in rows:
+        status, error = job.status, job.error
+        if job.expires_at and job.expires_at <= now:
+            status = ExportStatus.EXPIRED
+        elif _stream_abandoned(job, now):
+            status, error = ExportStatus.FAILED, INTERRUPTED
+        views.append(ExportView(job.public_id, job.kind, job.invoice_count, job.progress, status, job.background,
+                                job.file_name, job.created_at, job.expires_at, job.size_bytes, error))
+    return views
 
 
 def export_download(db: Session, runtime: Runtime, principal: Principal, public_id: str) -> tuple[Path, str]:

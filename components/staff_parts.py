@@ -1,0 +1,53 @@
+"""Small pieces the staff console repeats: word chips in a colour, and a horizontally scrolling box
+so wide tables stay usable on a phone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from nicegui import ui
+
+# Text and background pairs with at least 4.5:1 contrast; the word carries the meaning, not the colour.
+TONES = {
+    "good": "bg-green-100 text-green-900", "bad": "bg-red-100 text-red-900", "warn": "bg-amber-100 text-amber-900",
+    "neutral": "bg-gray-100 text-gray-800", "info": "bg-blue-100 text-blue-900",
+}
+_CHIP = "inline-block rounded-full px-2.5 py-0.5 text-xs font-semibold whitespace-nowrap"
+
+
+def chip(text: str, tone: str = "neutral") -> ui.label:
+    return ui.label(text).classes(f"{_CHIP} {TONES[tone]}")
+
+
+def scroll_box() -> ui.element:
+    """A full-width container that scrolls sideways instead of squeezing a wide table."""
+    return ui.element("div").classes("w-full overflow-x-auto bg-white rounded-lg border border-gray-200")
+
+
+@contextmanager
+def data_table(caption: str, headers: Sequence[str]) -> Iterator[ui.element]:
+    """A real <table> (screen readers get its rows and column headers) inside a sideways-scrolling
+    box; yields the <tbody> to add rows to with `table_row` and `cell`."""
+    with scroll_box(), ui.element("table").classes("portal-table"):
+        with ui.element("caption").classes("sr-only"):
+            ui.label(caption)
+        with ui.element("thead"), ui.element("tr"):
+            for header in headers:
+                with ui.element("th").props('scope="col"'):
+                    ui.label(header)
+        with ui.element("tbody") as body:
+            yield body
+
+
+def table_row() -> ui.element:
+    return ui.element("tr")
+
+
+def cell(text: str | None = None, *, classes: str = "") -> ui.element:
+    """A <td>; with `text` it holds that text, otherwise enter it to add elements."""
+    element = ui.element("td").classes(classes)
+    if text is not None:
+        with element:
+            ui.label(text)
+    return element
