@@ -26,15 +26,15 @@ run: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) portal.py migrate
 
-## browser-deps: Debian's Chromium for the browser tests, poppler for PDF checks
+## browser-deps: Debian's Chromium for the browser tests, poppler for PDF checks, nginx for the multi-process test
 browser-deps:
-	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null; then exit 0; fi; \
+	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null && [ -x /usr/sbin/nginx ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium and poppler-utils …"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils; \
+		echo "Installing Debian's chromium, poppler-utils and nginx-light …"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils nginx-light; \
 	else \
-		echo "The browser tests need Debian's Chromium (/usr/bin/chromium) and poppler-utils:"; \
-		echo "  sudo apt-get install chromium poppler-utils"; \
+		echo "The browser tests need Debian's Chromium (/usr/bin/chromium), poppler-utils and nginx:"; \
+		echo "  sudo apt-get install chromium poppler-utils nginx-light"; \
 		echo "or point PORTAL_CHROMIUM at another Chromium binary."; exit 1; \
 	fi
 

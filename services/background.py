@@ -1,8 +1,14 @@
-"""Work the serving process does on a schedule (APScheduler in the app's event loop)."""
+"""Work done on a schedule (APScheduler in the app's event loop), by one process at a time: every
+serving process runs the scheduler, but the jobs do their work only in the process that holds the
+background-jobs lease (services.leadership), so several processes never poll or mail twice."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -14,6 +20,7 @@ from services.documents.store import render_missing_documents
 from services.ledger.apply import mark_overdue
 from services.ledger.demo_engine import DemoLedger
 from services.ledger.pipeline import after_commit
+from services.leadership import Leadership
 from services.ledger.sources import poll_source
 from services.mailer import send_due_emails
 from services.runtime import current_runtime, unit_of_work
@@ -56,21 +63,42 @@ async def send_emails() -> None:
     await send_due_emails(current_runtime())
 
 
-def start_background_jobs(demo_ledger_url: str | None = None) -> AsyncIOScheduler:
+def leader_only(leadership: Leadership, job: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a job so it does its work only while this process holds the lease."""
+    if inspect.iscoroutinefunction(job):
+        @functools.wraps(job)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            return await job(*args, **kwargs) if leadership.is_leader else None
+        return run_async
+
+    @functools.wraps(job)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return job(*args, **kwargs) if leadership.is_leader else None
+    return run
+
+
+def start_background_jobs(demo_ledger_url: str | None = None) -> tuple[AsyncIOScheduler, Leadership]:
     """Start the scheduler: sync jobs run in worker threads, async ones on the loop; one instance
-    of each at a time, missed runs coalesced."""
+    of each at a time, missed runs coalesced; work happens only in the lease holder."""
     runtime = current_runtime()
+    leadership = Leadership(runtime.engine, runtime.settings.job_lease_seconds)
+    leadership.renew()
     scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    scheduler.add_job(leadership.renew, "interval", seconds=leadership.renew_seconds, id="lease")
+
+    def add(job: Callable[..., Any], **trigger: Any) -> None:
+        scheduler.add_job(leader_only(leadership, job), **trigger)
+
     for source in runtime.settings.ledger_sources:
-        scheduler.add_job(poll_source, "interval", seconds=runtime.settings.ledger_poll_seconds,
-                          args=[runtime, source], id=f"poll-{source.name}")
-    scheduler.add_job(mark_overdue_invoices, "interval", hours=1, id="mark-overdue", next_run_time=utcnow())
-    scheduler.add_job(send_emails, "interval", seconds=10, id="send-emails")
+        add(poll_source, trigger="interval", seconds=runtime.settings.ledger_poll_seconds, args=[runtime, source],
+            id=f"poll-{source.name}")
+    add(mark_overdue_invoices, trigger="interval", minutes=10, id="mark-overdue", next_run_time=utcnow())
+    add(send_emails, trigger="interval", seconds=10, id="send-emails")
     if demo_ledger_url:
-        scheduler.add_job(DemoLedger(runtime, demo_ledger_url).tick, "interval", seconds=4, id="demo-ledger")
-    scheduler.add_job(render_documents_batch, "interval", seconds=5, id="render-documents")
-    scheduler.add_job(build_next_export, "interval", seconds=2, id="build-exports")
-    scheduler.add_job(clean_expired_exports, "interval", minutes=10, id="clean-exports")
+        add(DemoLedger(runtime, demo_ledger_url).tick, trigger="interval", seconds=4, id="demo-ledger")
+    add(render_documents_batch, trigger="interval", seconds=5, id="render-documents")
+    add(build_next_export, trigger="interval", seconds=2, id="build-exports")
+    add(clean_expired_exports, trigger="interval", minutes=10, id="clean-exports")
     scheduler.start()
-    log.info("background jobs started")
-    return scheduler
+    log.info("background jobs started (%s)", "leading" if leadership.is_leader else "standing by")
+    return scheduler, leadership

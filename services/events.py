@@ -1,17 +1,25 @@
-"""In-process publish/subscribe of live changes, per customer.
+"""Publish/subscribe of live changes, per customer, within one process or across several.
 
 Services publish after commit; each open page subscribes for its own customer and gets only
 that customer's events. Callbacks must be quick and thread-safe (pages hand the work to their
 own event loop); a failing callback is dropped, never allowed to break the publisher.
+
+With one process the bus delivers directly. With several (PORTAL_REDIS_URL set), `RedisRelay`
+sends every event through a Redis channel and each process delivers what it hears to its own
+pages, so a payment applied by one process reaches browsers connected to another. If Redis is
+unreachable, events still reach this process's pages, and the relay reconnects.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from data.types import InvoiceStatus, PaymentStatus
 
@@ -29,6 +37,18 @@ class LiveEvent:
     payment_status: PaymentStatus | None = None
 
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> LiveEvent:
+        data = json.loads(text)
+        return cls(customer_id=int(data["customer_id"]), invoice_id=int(data["invoice_id"]), number=str(data["number"]),
+                   kind=str(data["kind"]), status=InvoiceStatus(data["status"]),
+                   old_status=InvoiceStatus(data["old_status"]) if data.get("old_status") else None,
+                   payment_status=PaymentStatus(data["payment_status"]) if data.get("payment_status") else None)
+
+
 Subscriber = Callable[[LiveEvent], None]
 
 
@@ -36,6 +56,7 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[int, list[Subscriber]] = defaultdict(list)
         self._lock = threading.Lock()
+        self.relay: RedisRelay | None = None  # set while a RedisRelay runs
 
     def subscribe(self, customer_id: int, callback: Subscriber) -> Callable[[], None]:
         """Receive the customer's events; call the returned function to stop."""
@@ -50,6 +71,14 @@ class EventBus:
         return unsubscribe
 
     def publish(self, event: LiveEvent) -> None:
+        """Deliver to every subscriber of the customer, in every process when a relay is attached."""
+        relay = self.relay
+        if relay is not None and relay.send(event):
+            return  # the relay's listener delivers it here too, in the order Redis saw it
+        self.deliver(event)
+
+    def deliver(self, event: LiveEvent) -> None:
+        """Hand the event to this process's subscribers."""
         with self._lock:
             callbacks = list(self._subscribers.get(event.customer_id, []))
         for callback in callbacks:
@@ -74,3 +103,82 @@ class EventBus:
 
 
 bus = EventBus()
+
+
+class RedisRelay:
+    """Carries live events between portal processes over one Redis pub/sub channel."""
+
+    CHANNEL = "portal:live-events"
+
+    def __init__(self, url: str, target: EventBus, channel: str = CHANNEL) -> None:
+        import redis
+
+        self.url = url
+        self.channel = channel
+        self.target = target
+        self.origin = uuid.uuid4().hex  # for logs: which process sent what
+        self._publisher = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+
+    def send(self, event: LiveEvent) -> bool:
+        """Publish to every process (this one included); False when Redis is unreachable."""
+        import redis
+
+        try:
+            self._publisher.publish(self.channel, event.to_json())
+        except redis.RedisError as error:
+            log.warning("live event not relayed (%s); delivered in this process only", type(error).__name__)
+            return False
+        return True
+
+    def start(self) -> None:
+        """Listen on the app's event loop until `stop`; reconnects after Redis failures."""
+        self.target.relay = self
+        self._task = asyncio.get_running_loop().create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self.target.relay is self:
+            self.target.relay = None
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._publisher.close()
+
+    async def _listen(self) -> None:
+        import redis.asyncio as aioredis
+        from redis.exceptions import RedisError
+
+        client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
+        delay = 0.5
+        try:
+            while True:
+                try:
+                    async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                        await pubsub.subscribe(self.channel)
+                        self.listening.set()
+                        delay = 0.5
+                        log.info("live events: listening on Redis")
+                        while True:
+                            message = await pubsub.get_message(timeout=30.0)
+                            if message is not None and message.get("type") == "message":
+                                self._deliver(message["data"])
+                except (RedisError, OSError) as error:
+                    self.listening.clear()
+                    log.warning("live events: Redis connection lost (%s); retrying in %.1f s",
+                                type(error).__name__, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+        finally:
+            await client.aclose()
+
+    def _deliver(self, data: bytes) -> None:
+        try:
+            event = LiveEvent.from_json(data)
+        except (ValueError, KeyError, TypeError):
+            log.warning("live events: ignored a malformed message on %s", self.channel)
+            return
+        self.target.deliver(event)

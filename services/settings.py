@@ -54,8 +54,12 @@ class Settings(BaseSettings):
     monitor_throttle_minutes: int = Field(default=15, ge=1, description="how long an alert pauses invoice access")
     export_link_hours: int = Field(default=24, ge=1, le=24 * 30)
 
+    redis_url: str | None = Field(default=None, description="e.g. redis://127.0.0.1:6379/0: live events and "
+                                  "NiceGUI storage shared by several portal processes")
     smtp_url: str | None = None
     mail_from: str = "Invoice Portal <invoices@localhost>"
+    job_lease_seconds: float = Field(default=15.0, ge=1, description="how long a silent process keeps the background "
+                                     "jobs before another takes them over")
     ledger_poll_seconds: float = Field(default=2.0, gt=0)
     ledger_push_source: str = Field(default="ledger", max_length=64, description="source name of pushed events")
     ledger_webhook_secret: SecretStr | None = Field(default=None, description="default: derived from the secret key")
@@ -106,3 +110,16 @@ def ledger_webhook_secret(settings: Settings, secret_key: str) -> str:
     from services.crypto import derive_key
 
     return derive_key(secret_key, "ledger-webhook").hex()
+
+
+def share_nicegui_storage() -> None:
+    """With PORTAL_REDIS_URL, NiceGUI's server-side storage goes to the same Redis (so every process
+    behind the load balancer sees it). NiceGUI reads NICEGUI_REDIS_URL when it is imported."""
+    if "NICEGUI_REDIS_URL" in os.environ:
+        return
+    try:
+        url = get_settings().redis_url
+    except ValueError:  # invalid settings: the command itself reports them properly later
+        return
+    if url:
+        os.environ["NICEGUI_REDIS_URL"] = url

@@ -164,6 +164,25 @@ def postgres_url() -> str:
     return url
 
 
+REDIS_DEFAULT_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A reachable Redis server URL, or a skip that says how to get one (a failure in CI)."""
+    import redis
+
+    url = os.environ.get("PORTAL_TEST_REDIS_URL", REDIS_DEFAULT_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        message = f"Redis is not reachable at {url} ({type(error).__name__}); set PORTAL_TEST_REDIS_URL to run this test"
+        if os.environ.get("PORTAL_REQUIRE_REDIS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
 @pytest.fixture
 def fresh_postgres_schema(postgres_url: str) -> Iterator[str]:
     """An empty schema of its own on the PostgreSQL server; the URL points into it."""

@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import json
+import threading
+import time
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from services.ledger.signature import sign
+from services.money import to_decimal
+from services.settings import Settings, ledger_webhook_secret
 
 _ids = itertools.count(1)
 
@@ -28,3 +40,52 @@ def payment_event(external_id: str, invoice_external_id: str, amount: str, *, ty
         "payment": {"external_id": external_id, "invoice_external_id": invoice_external_id, "amount": amount,
                     "currency": currency, "method": "bank_transfer", "received_at": "2026-11-26T10:05:00Z"},
     }
+
+
+class FakeLedger:
+    """A loopback HTTP ledger: pages of events by cursor, or a chosen failure."""
+
+    def __init__(self, events: list[dict]) -> None:
+        self.events = events
+        self.fail_with: int | None = None
+        self.requests: list[dict[str, list[str]]] = []
+        ledger = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                query = parse_qs(urlsplit(self.path).query)
+                ledger.requests.append(query | {"auth": [self.headers.get("authorization", "")]})
+                if ledger.fail_with:
+                    self.send_response(ledger.fail_with)
+                    self.end_headers()
+                    return
+                start = int(query.get("cursor", ["0"])[0])
+                limit = int(query["limit"][0])
+                page = ledger.events[start:start + limit]
+                body = json.dumps({"events": page, "next_cursor": str(start + len(page))}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/events"
+
+
+def push_full_payment(base_url: str, secret_key: str, invoice) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """Push, signed like the ledger does, a card payment of everything still due on `invoice` (a row
+    with external_id, currency, total_minor and amount_paid_minor) to a running portal."""
+    due = to_decimal(invoice.total_minor - invoice.amount_paid_minor, invoice.currency)
+    body = json.dumps({"events": [{
+        "event_id": f"push-{time.time_ns()}", "type": "payment.succeeded", "occurred_at": "2026-11-26T12:00:00Z",
+        "payment": {"external_id": f"push-pay-{time.time_ns()}", "invoice_external_id": invoice.external_id,
+                    "amount": str(Decimal(due)), "currency": invoice.currency, "method": "card",
+                    "received_at": "2026-11-26T12:00:00Z"}}]}).encode()
+    secret = ledger_webhook_secret(Settings(_env_file=None), secret_key)
+    return httpx.post(f"{base_url}/api/ledger/events", content=body,
+                      headers={"portal-signature": sign(secret, body, int(time.time())),
+                               "content-type": "application/json"})

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -20,41 +17,7 @@ from services.ledger.sources import poll_source
 from services.runtime import Runtime
 from services.settings import LedgerSourceConfig
 from tests.factories import Factory
-from tests.ledger_events import invoice_event
-
-
-class FakeLedger:
-    """A loopback HTTP ledger: pages of events by cursor, or a chosen failure."""
-
-    def __init__(self, events: list[dict]) -> None:
-        self.events = events
-        self.fail_with: int | None = None
-        self.requests: list[dict[str, list[str]]] = []
-        ledger = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                query = parse_qs(urlsplit(self.path).query)
-                ledger.requests.append(query | {"auth": [self.headers.get("authorization", "")]})
-                if ledger.fail_with:
-                    self.send_response(ledger.fail_with)
-                    self.end_headers()
-                    return
-                start = int(query.get("cursor", ["0"])[0])
-                limit = int(query["limit"][0])
-                page = ledger.events[start:start + limit]
-                body = json.dumps({"events": page, "next_cursor": str(start + len(page))}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/events"
+from tests.ledger_events import FakeLedger, invoice_event
 
 
 @pytest.fixture

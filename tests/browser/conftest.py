@@ -41,6 +41,49 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class PortalProcess:
+    """A running `portal.py serve` subprocess."""
+
+    process: subprocess.Popen
+    base_url: str
+    log_path: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_portal_process(env: dict[str, str], log_path: Path, port: int | None = None) -> PortalProcess:
+    """`python portal.py serve` with `env` on a free port; returns once /healthz answers."""
+    port = port or _free_port()
+    with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return PortalProcess(process, base_url, log_path)
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"portal did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+
+
+def server_environment(**values: str) -> dict[str, str]:
+    """This process's environment for a portal subprocess, without pytest's and NiceGUI's variables
+    (NiceGUI switches to its test mode when it sees them; the server must not)."""
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
+    return dict(inherited, PYTHONUNBUFFERED="1", **values)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`python portal.py serve` in a subprocess on its own database, ready when /healthz answers."""
@@ -52,36 +95,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         schema = f"portal_browser_{os.getpid()}"
         recreate_schema(base, schema)
         database_url = with_schema(base, schema)
-    port = _free_port()
-    # NiceGUI switches to its test mode when it sees pytest's variables; the server must not.
-    inherited = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
-    env = dict(inherited, PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
-               PORTAL_SECRET_KEY=LIVE_SECRET_KEY, PYTHONUNBUFFERED="1")
+    env = server_environment(PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
+                             PORTAL_SECRET_KEY=LIVE_SECRET_KEY)
     subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "portal.py", "demo", "--customers", "4", "--invoices", "200", "--password",
                     DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"portal did not start:\n{(data_dir / 'server.log').read_text()}")
-        time.sleep(0.2)
-    yield LiveServer(base_url=base_url, database_url=database_url, data_dir=data_dir)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    server = start_portal_process(env, data_dir / "server.log")
+    yield LiveServer(base_url=server.base_url, database_url=database_url, data_dir=data_dir)
+    server.stop()
     if base is not None:
         engine = sa.create_engine(base)
         with engine.begin() as connection:
@@ -159,3 +180,21 @@ class Accounts:
 @pytest.fixture(scope="session")
 def accounts(live_server: LiveServer) -> Accounts:
     return Accounts(live_server.base_url)
+
+
+def open_invoice_of(database_url: str, customer_name_prefix: str):  # type: ignore[no-untyped-def]
+    """The newest unpaid invoice of the demo customer whose name starts with the prefix."""
+    from data import Customer, Invoice, InvoiceStatus
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.select(Invoice.id, Invoice.external_id, Invoice.number, Invoice.currency, Invoice.total_minor,
+                          Invoice.amount_paid_minor)
+                .join(Customer, Customer.id == Invoice.customer_id)
+                .where(Customer.name.like(f"{customer_name_prefix}%"),
+                       Invoice.status.in_([InvoiceStatus.ISSUED.value, InvoiceStatus.OVERDUE.value]))
+                .order_by(Invoice.issue_date.desc()).limit(1)).one()
+    finally:
+        engine.dispose()

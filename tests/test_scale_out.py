@@ -1,0 +1,78 @@
+"""Several portal processes: exactly one runs the background jobs (a lease in the database), and
+live events travel between processes through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from data import InvoiceStatus, utcnow
+from services.events import EventBus, LiveEvent, RedisRelay
+from services.leadership import current_holder, release, try_lead
+
+EVENT = LiveEvent(customer_id=7, invoice_id=70, number="ÜB-2026-0007", kind="payment", status=InvoiceStatus.PAID,
+                  old_status=InvoiceStatus.ISSUED)
+
+
+def test_one_process_leads_until_its_lease_runs_out(engine: sa.Engine) -> None:
+    now = utcnow()
+    with Session(engine) as a, Session(engine) as b:
+        assert try_lead(a, "host:1:a", seconds=15, now=now)
+        assert not try_lead(b, "host:2:b", seconds=15, now=now + timedelta(seconds=5))
+        assert try_lead(a, "host:1:a", seconds=15, now=now + timedelta(seconds=10))  # renewed until +25 s
+        assert not try_lead(b, "host:2:b", seconds=15, now=now + timedelta(seconds=20))
+        # A stops renewing (killed): once the lease has run out, B takes over and A cannot come back.
+        assert try_lead(b, "host:2:b", seconds=15, now=now + timedelta(seconds=26))
+        assert not try_lead(a, "host:1:a", seconds=15, now=now + timedelta(seconds=27))
+        assert current_holder(a, now=now + timedelta(seconds=27)) == "host:2:b"
+
+
+def test_a_clean_stop_hands_the_lease_over_at_once(engine: sa.Engine) -> None:
+    with Session(engine) as a, Session(engine) as b:
+        assert try_lead(a, "host:1:a")
+        release(a, "host:1:a")
+        assert current_holder(b) is None
+        assert try_lead(b, "host:2:b")
+
+
+def test_events_for_a_customer_cross_processes_through_redis(redis_url: str) -> None:
+    async def scenario() -> list[LiveEvent]:
+        channel = f"portal:test:{uuid.uuid4().hex}"
+        process_a, process_b = EventBus(), EventBus()
+        relays = [RedisRelay(redis_url, process_a, channel), RedisRelay(redis_url, process_b, channel)]
+        for relay in relays:
+            relay.start()
+        await asyncio.wait_for(asyncio.gather(*(relay.listening.wait() for relay in relays)), 5)
+        received: list[LiveEvent] = []
+        process_b.subscribe(7, received.append)
+        process_b.subscribe(8, lambda event: received.append(event))  # another customer's page: gets nothing
+        process_a.publish(EVENT)
+        for _ in range(100):
+            if received:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)  # anything more would arrive by now
+        for relay in relays:
+            await relay.stop()
+        return received
+
+    assert asyncio.run(scenario()) == [EVENT]
+
+
+def test_without_redis_events_still_reach_this_process(caplog) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> list[LiveEvent]:
+        bus = EventBus()
+        relay = RedisRelay("redis://127.0.0.1:9/0", bus)  # nothing listens there
+        relay.start()
+        received: list[LiveEvent] = []
+        bus.subscribe(7, received.append)
+        bus.publish(EVENT)
+        await relay.stop()
+        return received
+
+    assert asyncio.run(scenario()) == [EVENT]
+    assert "delivered in this process only" in caplog.text
