@@ -20,7 +20,7 @@ from routes.web_session import (
 from services import account, login, team
 from services.errors import InvalidInput, NotFound
 from services.runtime import current_runtime, unit_of_work
-from services.throttle import SlidingWindowLimiter
+from services.throttle import rate_limiter
 
 FormText = Annotated[str, Form(max_length=4096)]
 THROTTLED_PAGE = (
@@ -48,7 +48,7 @@ def _with_next(path: str, next_path: str, **query: str) -> str:
 def build_auth_router() -> APIRouter:
     """A router with its own per-IP limiter (a new app start gets fresh counters)."""
     settings = current_runtime().settings
-    login_limiter = SlidingWindowLimiter(settings.login_posts_per_ip_minute, 60)
+    login_limiter = rate_limiter(settings.redis_url, "login-posts-per-ip", settings.login_posts_per_ip_minute, 60)
     router = APIRouter(prefix="/auth", include_in_schema=False)
 
     @router.post("/login")

@@ -76,3 +76,22 @@ def test_without_redis_events_still_reach_this_process(caplog) -> None:  # type:
 
     assert asyncio.run(scenario()) == [EVENT]
     assert "delivered in this process only" in caplog.text
+
+
+def test_the_sign_in_rate_limit_is_shared_by_every_process(redis_url: str) -> None:
+    from services.throttle import RedisWindowLimiter
+
+    name = f"test-{uuid.uuid4().hex}"
+    process_a, process_b = (RedisWindowLimiter(redis_url, name, 3, 60) for _ in range(2))
+    assert [process_a.allow("203.0.113.7"), process_b.allow("203.0.113.7"), process_a.allow("203.0.113.7")] == [
+        True, True, True]
+    assert not process_b.allow("203.0.113.7")  # the fourth try, wherever it lands, is over the limit
+    assert process_b.allow("198.51.100.1")  # other addresses count on their own
+
+
+def test_without_redis_the_limit_still_holds_per_process(caplog) -> None:  # type: ignore[no-untyped-def]
+    from services.throttle import RedisWindowLimiter
+
+    limiter = RedisWindowLimiter("redis://127.0.0.1:9/0", "down", 2, 60)
+    assert [limiter.allow("ip") for _ in range(3)] == [True, True, False]
+    assert "rate limit kept in this process only" in caplog.text
