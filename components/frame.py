@@ -38,28 +38,33 @@ def frame(
     """
     apply_theme()
     ui.page_title(f"{page_title} · {BRAND_NAME}")
+    # A long menu (the staff console) fits the header only on wide screens, as words without icons.
+    compact = len(nav) > 5
+    wide = "xl" if compact else "lg"
     drawer = None
     if nav:
-        drawer = ui.left_drawer(value=False, fixed=True).props("overlay bordered").classes("lg:hidden")
+        drawer = ui.left_drawer(value=False, fixed=True).props("overlay bordered").classes(f"{wide}:hidden")
         with drawer:
             _nav_links(nav, current_path, vertical=True)
     with ui.header(elevated=False).classes("portal-header items-center px-4 py-2 gap-2"):
         if drawer is not None:
             ui.button(icon="menu", on_click=drawer.toggle).props("flat round aria-label='Open menu'").classes(
-                "lg:hidden text-gray-800")
+                f"{wide}:hidden text-gray-800")
         with ui.link(target="/").classes("portal-brand flex items-center gap-2 text-lg"):
             ui.icon("receipt_long").classes("text-2xl")
             ui.label(BRAND_NAME)
         if nav:
-            with ui.row().classes("portal-nav gap-1 ml-6 max-lg:hidden"):
-                _nav_links(nav, current_path, vertical=False)
+            with ui.row().classes(f"portal-nav gap-1 ml-6 max-{wide}:hidden"):
+                _nav_links(nav, current_path, vertical=False, icons=not compact)
         ui.space()
         if header_extra is not None:
             header_extra()
         if account is not None:
-            with ui.column().classes("gap-0 items-end max-sm:hidden"):
-                ui.label(account.name).classes("text-sm font-medium")
-                ui.label(account.detail).classes("text-xs portal-muted")
+            with ui.link(target="/settings").classes("no-underline text-inherit max-sm:hidden").props(
+                    'aria-label="Your settings"'):
+                with ui.column().classes("gap-0 items-end"):
+                    ui.label(account.name).classes("text-sm font-medium")
+                    ui.label(account.detail).classes("text-xs portal-muted")
         if sign_out_action:
             with post_form(sign_out_action):
                 ui.button("Sign out", icon="logout").props("type=submit flat no-caps").classes("text-gray-800")
@@ -68,12 +73,13 @@ def frame(
         yield main
 
 
-def _nav_links(nav: Sequence[NavItem], current_path: str, *, vertical: bool) -> None:
+def _nav_links(nav: Sequence[NavItem], current_path: str, *, vertical: bool, icons: bool = True) -> None:
     with (ui.column() if vertical else ui.row()).classes("portal-nav gap-1 p-2" if vertical else "gap-1"):
         for item in nav:
             link = ui.link(target=item.path).classes("flex items-center gap-2")
             if item.path == current_path:
                 link.classes("active").props('aria-current="page"')
             with link:
-                ui.icon(item.icon)
+                if icons:
+                    ui.icon(item.icon)
                 ui.label(item.label)

@@ -8,6 +8,7 @@ from pages import (
     admin_ledger,
     admin_metrics,
     admin_overview,
+    admin_questions,
     admin_tiers,
     admin_users,
     dashboard,
@@ -42,4 +43,5 @@ def register_pages() -> None:
     ui.page("/admin/audit", title="Audit trail")(admin_audit.audit_page)
     ui.page("/admin/ledger", title="Ledger sync")(admin_ledger.ledger_page)
     ui.page("/admin/metrics", title="Metrics")(admin_metrics.metrics_page)
+    ui.page("/admin/questions", title="Billing questions")(admin_questions.questions_page)
     ui.page("/invoices/{invoice_id}", title="Invoice")(invoice.invoice_page)

@@ -30,7 +30,8 @@ OWNER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/expor
 STAFF_NAV = (NavItem("Console", "/admin", "dashboard"), NavItem("Customers", "/admin/customers", "business"),
              NavItem("Users", "/admin/users", "group"), NavItem("Tiers", "/admin/tiers", "workspace_premium"),
              NavItem("Audit", "/admin/audit", "policy"), NavItem("Ledger", "/admin/ledger", "sync"),
-             NavItem("Metrics", "/admin/metrics", "insights"), NavItem("Settings", "/settings", "settings"))
+             NavItem("Questions", "/admin/questions", "support_agent"), NavItem("Metrics", "/admin/metrics", "insights"),
+             NavItem("Settings", "/settings", "settings"))
 
 
 class LiveUpdates:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
 
-from data import Invoice, SupportRequest
+from data import Customer, Invoice, SupportRequest, SupportStatus, User, utcnow
 from services.audit import record_audit
 from services.errors import InvalidInput, NotFound
-from services.permissions import Capability, customer_access
+from services.permissions import Capability, customer_access, require_staff
 from services.principal import Principal
+from services.runtime import Runtime
 
 MAX_MESSAGE = 5000
 
@@ -35,3 +37,42 @@ def ask_about_invoice(db: Session, secret_key: str, principal: Principal, invoic
     record_audit(db, secret_key, "support.request", "success", principal=principal, object_type="invoice",
                  object_id=invoice.id, details={"support_request_id": request.id})
     return request
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """A billing question as staff see it in their queue."""
+
+    request: SupportRequest
+    customer_name: str
+    user_email: str | None
+    invoice_number: str | None
+
+
+def list_questions(db: Session, actor: Principal, status: SupportStatus | None = SupportStatus.OPEN,
+                   limit: int = 100) -> list[QuestionRow]:
+    """Staff: questions with the given status (all with None), oldest open first, else newest first."""
+    require_staff(actor)
+    statement = (select(SupportRequest, Customer.name, User.email, Invoice.number)
+                 .join(Customer, Customer.id == SupportRequest.customer_id)
+                 .join(User, User.id == SupportRequest.user_id, isouter=True)
+                 .join(Invoice, Invoice.id == SupportRequest.invoice_id, isouter=True))
+    if status is not None:
+        statement = statement.where(SupportRequest.status == status)
+    order = SupportRequest.created_at if status == SupportStatus.OPEN else SupportRequest.created_at.desc()  # type: ignore[attr-defined]
+    rows = db.exec(statement.order_by(order, SupportRequest.id).limit(limit)).all()
+    return [QuestionRow(request, name, email, number) for request, name, email, number in rows]
+
+
+def set_question_status(db: Session, runtime: Runtime, actor: Principal, request_id: int,
+                        status: SupportStatus) -> None:
+    """Staff: mark a question answered (the reply went out by e-mail), closed, or open again."""
+    require_staff(actor)
+    request = db.get(SupportRequest, request_id)
+    if request is None:
+        raise NotFound("No such question.")
+    request.status = status
+    request.closed_at = utcnow() if status == SupportStatus.CLOSED else None
+    db.add(request)
+    record_audit(db, runtime.secret_key, "support.status", "success", principal=actor, customer_id=request.customer_id,
+                 object_type="support_request", object_id=request_id, details={"status": status.value})

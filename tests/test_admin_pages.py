@@ -184,3 +184,25 @@ async def test_customers_cannot_reach_any_staff_page_or_download(user: SimUser, 
     for path in ("/admin", "/admin/customers", "/admin/users", "/admin/tiers", "/admin/audit", "/admin/ledger",
                  "/admin/metrics", "/admin/audit/export.csv", "/admin/metrics/logins_per_customer.csv"):
         assert (await user.http_client.get(path)).status_code == 404, path
+
+
+async def test_support_staff_work_through_billing_questions(user: SimUser, session: Session, make: Factory) -> None:
+    from data import SupportRequest, SupportStatus
+
+    customer = make.customer(name="Fjord Fisk AS")
+    asker = make.user(role=Role.ACCOUNTANT, customer=customer, email="kari@fjord.example")
+    invoice = make.invoice(customer=customer, number="FF-2026-17")
+    session.add(SupportRequest(customer_id=customer.id, user_id=asker.id, invoice_id=invoice.id,  # type: ignore[arg-type]
+                               subject="Question about invoice FF-2026-17", message="Why two freight lines?"))
+    make.user(role=Role.SUPPORT, email="help@portal.example", mfa_secret=SECRET)
+    session.commit()
+    await sign_in(user.http_client, "help@portal.example", SECRET)
+    await user.open("/admin/questions")
+    await user.should_see("Why two freight lines?")
+    await user.should_see("kari@fjord.example")
+    user.find("Mark answered").click()
+    await user.should_see("Question marked answered.")
+    await user.should_see("No open questions.")
+    session.expire_all()
+    assert session.exec(select(SupportRequest)).one().status == SupportStatus.ANSWERED
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "support.status")).one()
