@@ -75,3 +75,19 @@ def begin_write(session: Session) -> None:
     raw = connection.connection.dbapi_connection
     if raw is not None and not raw.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def advance_id_sequences(connection: sa.Connection, tables: list[str] | None = None) -> None:
+    """PostgreSQL's id sequences do not see explicitly given ids (demo data, copied databases):
+    move each past its table's highest id, or the next insert would collide (SQLite needs nothing)."""
+    if connection.dialect.name != "postgresql":
+        return
+    from data.base import metadata
+
+    names = tables if tables is not None else [
+        table.name for table in metadata.sorted_tables
+        if "id" in table.c and table.c.id.primary_key and isinstance(table.c.id.type, sa.Integer)]
+    for table in names:
+        connection.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce((SELECT max(id) FROM {table}), 0) + 1, "
+            "false)"))

@@ -31,6 +31,7 @@ from data import (
     User,
     Vendor,
 )
+from data.db import advance_id_sequences
 from services.demo_activity import write_demo_activity
 from services.invoice_status import derive_status
 from services.money import line_amounts
@@ -352,20 +353,9 @@ def _insert_invoices(
             summary.invoices += count
         if invoices:
             flush(connection)
-        _advance_sequences(connection)
+        advance_id_sequences(connection, ["invoice", "invoice_line", "payment"])
     summary.lines = next_line_id - 1
     summary.payments = next_payment_id - 1
-
-
-def _advance_sequences(connection: sa.Connection) -> None:
-    """PostgreSQL's id sequences do not see explicitly given ids: move them past the demo's rows,
-    or the next invoice or payment from the ledger would collide with one (SQLite needs nothing)."""
-    if connection.dialect.name != "postgresql":
-        return
-    for table in ("invoice", "invoice_line", "payment"):
-        connection.execute(sa.text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce((SELECT max(id) FROM {table}), 0) + 1, "
-            "false)"))
 
 
 def _issue_dates(rng: random.Random, as_of: date, span_days: int, count: int) -> list[date]:
