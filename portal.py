@@ -1,4 +1,5 @@
-"""Invoice Portal: the command line (serve, migrate, demo, create-user, backup, audit verify) and app wiring."""
+"""Invoice Portal: the command line (serve, migrate, demo, create-user, backup, restore, audit verify) and app
+wiring."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from nicegui import app, ui
+from services.settings import share_nicegui_storage
+
+share_nicegui_storage()  # before NiceGUI is imported: it picks its storage backend at import
+
+from nicegui import app, ui  # noqa: E402
 
 from components.theme import BRAND_NAME
 from data.migrate import schema_is_current, upgrade_to_head
@@ -26,6 +31,12 @@ def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = N
 
     register_pages()
     register_routes(app)
+    if runtime.settings.redis_url:
+        from services.events import RedisRelay, bus
+
+        relay = RedisRelay(runtime.settings.redis_url, bus)
+        app.on_startup(relay.start)
+        app.on_shutdown(relay.stop)
     ui.run(
         host=host or runtime.settings.host,
         port=port or runtime.settings.port,
@@ -66,13 +77,23 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
             empty = not database_has_customers(session)
         if empty:
             print("Loading demo data into the empty portal …", flush=True)
-            load_demo(runtime.engine, DemoOptions())
+            load_demo(runtime.engine, DemoOptions(), runtime.secret_key)
         _print_demo_logins(f"{DEFAULT_DEMO_PASSWORD}, unless the demo was loaded with --password")
     host, port = args.host or settings.host, args.port or settings.port
     from services.background import start_background_jobs
 
     local_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    app.on_startup(lambda: start_background_jobs(demo_ledger_url=local_url if args.demo else None))
+
+    def start_jobs() -> None:
+        scheduler, leadership = start_background_jobs(demo_ledger_url=local_url if args.demo else None)
+
+        def stop_jobs() -> None:
+            scheduler.shutdown(wait=False)
+            leadership.give_up()  # a clean stop hands the jobs over at once
+
+        app.on_shutdown(stop_jobs)
+
+    app.on_startup(start_jobs)
     print(f"Invoice Portal serves http://{host}:{port}  (Ctrl+C stops it)", flush=True)
     start_app(runtime, host=host, port=port)
     return 0
@@ -92,7 +113,7 @@ def command_demo(settings: Settings, args: argparse.Namespace) -> int:
     options = DemoOptions(customers=args.customers, invoices=args.invoices, seed=args.seed,
                           password=args.password, **({"as_of": args.as_of} if args.as_of else {}))
     started = time.perf_counter()
-    summary = load_demo(runtime.engine, options)
+    summary = load_demo(runtime.engine, options, runtime.secret_key)
     seconds = time.perf_counter() - started
     print(f"Loaded {summary.customers:,} customers, {summary.invoices:,} invoices, {summary.lines:,} lines and "
           f"{summary.payments:,} payments in {seconds:.1f} s.")
@@ -131,6 +152,23 @@ def command_backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def command_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from services.backup import require_secret_key, restore_database
+
+    require_secret_key(settings)  # before start_runtime, which would generate a new (wrong) key
+    runtime = start_runtime(settings)
+    summary = restore_database(runtime.engine, Path(args.backup))
+    print(f"Backup checked and restored into {summary.target}: {summary.customers:,} customers, "
+          f"{summary.invoices:,} invoices.")
+    if not schema_is_current(runtime.engine):
+        print("The backup is from an older version: run `python portal.py migrate` before `serve`.")
+    code = command_audit_verify(settings, args)
+    if code != 0:
+        print("If the backup itself is sound, this is not the backed-up portal's secret key: restore its "
+              "secret_key file (or PORTAL_SECRET_KEY).", file=sys.stderr)
+    return code
+
+
 def command_ledger_secret(settings: Settings, _args: argparse.Namespace) -> int:
     from services.settings import ledger_webhook_secret
 
@@ -151,6 +189,27 @@ def command_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"Audit trail TAMPERED at row {verdict.first_bad_seq} (id {verdict.first_bad_id}): {verdict.problem}. "
           f"{verdict.rows_checked:,} rows before it verified.", file=sys.stderr)
     return 1
+
+
+def command_move_to(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from data.db import create_db_engine
+    from services.audit import verify_audit_chain
+    from services.database_move import move_database
+
+    runtime = start_runtime(settings)
+    target = create_db_engine(args.url)
+    summary = move_database(runtime.engine, target)
+    with Session(target) as db:
+        verdict = verify_audit_chain(db, runtime.secret_key)
+    target_name = target.url.render_as_string(hide_password=True)
+    target.dispose()
+    print(f"Moved {summary.total:,} rows into {target_name} "
+          f"({summary.rows.get('invoice', 0):,} invoices, {summary.rows.get('audit_event', 0):,} audit rows; "
+          f"audit chain {'intact' if verdict.intact else 'BROKEN at row ' + str(verdict.first_bad_seq)}).")
+    print("Stop the portal, set PORTAL_DATABASE_URL to the new database (keep the same secret key), start it.")
+    return 0 if verdict.intact else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="write a consistent copy of the database to PATH")
     backup.add_argument("path", help="new file to write")
     backup.set_defaults(handler=command_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup into the configured new, empty database")
+    restore.add_argument("backup", help="a file written by `backup`")
+    restore.set_defaults(handler=command_restore)
+
+    move_to = commands.add_parser("move-to", help="copy the whole portal into another, empty database (e.g. PostgreSQL)")
+    move_to.add_argument("url", help="SQLAlchemy URL of the new database, e.g. postgresql+psycopg://user@host/portal")
+    move_to.set_defaults(handler=command_move_to)
 
     audit = commands.add_parser("audit", help="work with the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")

@@ -10,12 +10,12 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from components.invoice_filters import invoice_filters
-from components.invoice_table import TableFormat, invoice_table
-from components.notice import notice
 from components.forms import ExportForm
+from components.headings import page_heading
+from components.invoice_filters import invoice_filters
+from components.invoice_table import RowHandles, TableFormat, invoice_table
+from components.notice import notice
 from components.pagination import pagination
-from components.invoice_table import RowHandles
 from components.status_badge import set_status
 from components.summary_cards import SummaryCards
 from pages.access import page_principal
@@ -65,7 +65,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             record_audit(db, current_runtime().secret_key, "dashboard.view", "success", principal=principal)
         ui.add_body_html(RELOAD_ON_BACK)
         export_form = ExportForm() if can_export else None
-        ui.label("Invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        page_heading("Invoices")
 
         def load_totals() -> AccountSummary:
             with unit_of_work() as db:

@@ -9,6 +9,7 @@ from nicegui import ui
 from components.date_range import date_range_inputs
 from components.export_list import export_list
 from components.forms import ExportForm
+from components.headings import page_heading
 from components.notice import notice
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
@@ -36,7 +37,7 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
         today = today_for(principal.timezone)
         runtime = current_runtime()
         form = ExportForm()
-        ui.label("Export invoices").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        page_heading("Export invoices")
         ui.label("One ZIP with every invoice's PDF and a manifest.csv, for your records or your tax adviser; or "
                  "just the CSV.").classes("portal-muted")
         if problem in PROBLEMS:

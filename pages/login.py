@@ -6,6 +6,7 @@ from nicegui import ui
 
 from components.forms import post_form
 from components.frame import frame
+from components.headings import page_heading
 from components.notice import notice
 
 # Messages are chosen by code, never echoed from the URL: nothing an attacker puts in a link
@@ -24,7 +25,7 @@ def login_page(next: str = "/", error: str = "") -> None:  # noqa: A002 - `next`
     """Sign-in form; `next` is where to go afterwards (checked server-side), `error` a message code."""
     with frame("Sign in"):
         with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):
-            ui.label("Sign in").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+            page_heading("Sign in")
             ui.label("Your invoices, payments and documents in one place.").classes("portal-muted")
             if error in LOGIN_MESSAGES:
                 notice(LOGIN_MESSAGES[error], "info" if error in ("signed_out", "password_set") else "negative")

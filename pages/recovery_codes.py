@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
+from components.headings import page_heading
 from components.notice import notice
 from pages.layout import signed_in_frame
 from routes.web_session import safe_next_path
@@ -18,7 +19,7 @@ def recovery_codes_page(request: Request, next: str = "/") -> None:  # noqa: A00
         with unit_of_work() as db:
             codes = take_pending_recovery_codes(db, current_runtime(), principal.session_id)
         with ui.card().classes("w-full max-w-xl mx-auto p-6 gap-4"):
-            ui.label("Your recovery codes").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+            page_heading("Your recovery codes")
             if not codes:
                 notice("There are no new recovery codes to show: they are shown only once. You can make a new "
                        "set in Settings.", "info")

@@ -8,6 +8,7 @@ from nicegui import ui
 
 from components.forms import post_form
 from components.frame import frame
+from components.headings import page_heading
 from components.notice import notice
 from routes.web_session import read_session_token, safe_next_path
 from services import login
@@ -36,7 +37,7 @@ def mfa_page(request: Request, next: str = "/", error: str = "") -> RedirectResp
         return RedirectResponse(f"/login/enroll?next={next_path}", status_code=303)
     with frame("Two-step verification"):
         with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):
-            ui.label("Two-step verification").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+            page_heading("Two-step verification")
             ui.label("Open your authenticator app and enter the 6-digit code for Invoice Portal.").classes("portal-muted")
             if error == "code":
                 notice(CODE_PROBLEM, "negative")

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from nicegui import ui
 
 from components.dialogs import confirm
+from components.headings import page_heading
 from components.invitation_link import invitation_link
 from components.notice import notice
 from data.types import Role
@@ -33,7 +34,7 @@ def team_page(request: Request) -> HTMLResponse | None:
     fmt = formatter_for(principal)
     base_url = current_runtime().settings.public_url or str(request.base_url).rstrip("/")
     with signed_in_frame(request, "Team") as (principal, guard):
-        ui.label("Team").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        page_heading("Team")
         ui.label("People of your company who can sign in and see its invoices.").classes("portal-muted")
 
         @ui.refreshable

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import events, ui
 
+from components.headings import page_heading
 from components.notice import notice
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
@@ -18,7 +19,7 @@ def verify_page(request: Request) -> None:
     with signed_in_frame(request, "Verify a document") as (principal, guard):
         fmt = formatter_for(principal)
         today = today_for(principal.timezone)
-        ui.label("Verify a document").classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        page_heading("Verify a document")
         ui.label("Is this PDF an invoice we issued, unchanged? Upload it, or paste its SHA-256.").classes(
             "portal-muted")
         result = ui.column().classes("w-full max-w-2xl")

@@ -1,5 +1,6 @@
 """Plain HTTP routes (health, sign-in posts, downloads, API) and the middleware around them all."""
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 
@@ -21,7 +22,13 @@ def register_routes(app: FastAPI) -> None:
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(500)
-    async def server_error(request: Request, _error: Exception) -> PlainTextResponse:
+    async def server_error(request: Request, error: Exception) -> PlainTextResponse:
         # Starlette answers 500s outside all middleware: give them the same headers here.
+        headers = security_headers(https=request.url.scheme == "https", cacheable=False)
+        if isinstance(error, sa.exc.OperationalError):
+            # The database was busy (SQLite's write lock past the busy timeout) or briefly gone: the
+            # transaction rolled back, so nothing changed, and trying again shortly will work.
+            return PlainTextResponse("The portal is busy for a moment and nothing was changed. Please try again "
+                                     "in a few seconds.", status_code=503, headers=headers | {"retry-after": "5"})
         return PlainTextResponse("Something went wrong on our side. Please try again.", status_code=500,
-                                 headers=security_headers(https=request.url.scheme == "https", cacheable=False))
+                                 headers=headers)

@@ -130,12 +130,16 @@ async def user(runtime: Runtime, caplog: pytest.LogCaptureFixture, request: pyte
 
     with nicegui_reset_globals():
         os.environ["NICEGUI_USER_SIMULATION"] = "true"
+        # FastAPI's include_router wraps the app's lifespan around the included routers' each time:
+        # restore it after every test, or the nesting grows until Python's recursion limit.
+        lifespan = core.app.router.lifespan_context
         try:
             portal.start_app(runtime)
             async with core.app.router.lifespan_context(core.app):
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as client:
                     yield User(client)
         finally:
+            core.app.router.lifespan_context = lifespan
             bus.clear()  # simulated clients are dropped without being deleted: forget their subscriptions
             os.environ.pop("NICEGUI_USER_SIMULATION", None)
             ui.navigate = Navigate()

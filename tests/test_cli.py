@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_help_lists_every_command() -> None:
     result = subprocess.run([sys.executable, "portal.py", "--help"], cwd=ROOT, capture_output=True, text=True,
                             check=True)
-    for command in ("serve", "migrate", "demo", "create-user", "backup", "audit"):
+    for command in ("serve", "migrate", "demo", "create-user", "backup", "restore", "audit"):
         assert command in result.stdout
 
 
@@ -117,3 +117,66 @@ def test_postgresql_backup_uses_pg_dump(fresh_postgres_schema: str, tmp_path: Pa
     engine.dispose()
     listing = subprocess.run(["pg_restore", "--list", str(target)], capture_output=True, text=True, check=True)
     assert "TABLE" in listing.stdout and "invoice" in listing.stdout
+
+
+def test_restore_refuses_a_database_that_holds_data_and_leaves_it_alone(cli, session: Session, make: Factory,  # type: ignore[no-untyped-def]
+                                                                       tmp_path: Path) -> None:
+    make.invoice(number="STAYS-1")
+    session.commit()
+    backup = tmp_path / "portal.backup"
+    assert cli("backup", str(backup))[0] == 0
+    code, _out, err = cli("restore", str(backup))
+    assert code == 2 and "already" in err and "new" in err
+    assert session.exec(select(Invoice.number)).all() == ["STAYS-1"]
+
+
+@pytest.fixture
+def new_data_dir(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLI configured for a new, empty data dir (SQLite's default file in it)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("checks of SQLite backup files; tests/test_backup_restore.py drills PostgreSQL")
+    monkeypatch.delenv("PORTAL_DATABASE_URL")
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "new"))
+    return tmp_path / "new"
+
+
+def corrupt_backup(engine: sa.Engine, session: Session, make: Factory, path: Path) -> None:
+    """A real backup whose header miscounts the free pages, as a bad disk sector could leave it."""
+    from services.backup import backup_database
+
+    make.invoice()
+    session.commit()
+    backup_database(engine, path)
+    with path.open("r+b") as handle:
+        handle.seek(36)  # the header's count of free pages
+        handle.write((7).to_bytes(4, "big"))
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "not a database", "missing"])
+def test_restore_refuses_a_damaged_backup_and_writes_nothing(  # type: ignore[no-untyped-def]
+    cli, engine: sa.Engine, session: Session, make: Factory, tmp_path: Path, new_data_dir: Path, damage: str
+) -> None:
+    backup = tmp_path / "portal.backup"
+    if damage == "corrupt":
+        corrupt_backup(engine, session, make, backup)
+    elif damage == "not a database":
+        backup.write_text("these are not the pages you are looking for\n" * 100)
+    code, _out, err = cli("restore", str(backup))
+    assert code == 2 and {"corrupt": "failed its integrity check", "not a database": "not a SQLite database",
+                          "missing": "is not a file"}[damage] in err, err
+    assert not (new_data_dir / "portal.db").exists()
+    assert not list(new_data_dir.glob("portal.db*"))
+
+
+def test_restore_under_another_secret_key_says_the_audit_trail_does_not_verify(  # type: ignore[no-untyped-def]
+    cli, engine: sa.Engine, session: Session, tmp_path: Path, new_data_dir: Path
+) -> None:
+    from services.audit import record_audit
+    from services.backup import backup_database
+
+    record_audit(session, "the-old-portals-secret-key-0123456789abcdef", "invoice.view", "success")
+    session.commit()
+    backup = backup_database(engine, tmp_path / "portal.backup")
+    code, out, err = cli("restore", str(backup))  # PORTAL_SECRET_KEY is the cli fixture's, not the old one
+    assert "Backup checked and restored" in out and (new_data_dir / "portal.db").exists()
+    assert code == 1 and "TAMPERED at row 1" in err and "secret_key" in err

@@ -112,4 +112,14 @@ def poll_source(runtime: Runtime, config: LedgerSourceConfig) -> int:
             row.consecutive_failures = 0
             db.add(row)
         return 0
-    return ingest(runtime, config.name, events, next_cursor=next_cursor).applied
+    try:
+        return ingest(runtime, config.name, events, next_cursor=next_cursor).applied
+    except sa.exc.OperationalError as error:  # our own database is locked or full: the batch rolled back whole
+        reason = f"could not store the events ({type(error.orig).__name__}: {str(error.orig)[:200]})"
+        log.warning("ledger source %s: %s; retrying with backoff", config.name, reason)
+        try:
+            with unit_of_work() as db:
+                record_source_failure(db, config.name, reason)  # so it backs off and shows in sync health
+        except sa.exc.OperationalError:
+            pass  # the database still refuses writes; the next poll tries again
+        return 0
