@@ -191,6 +191,8 @@ class ExportJob(SQLModel, table=True):
     file_name: str = Field(default="", max_length=200)
     size_bytes: int | None = Field(default=None, sa_type=sa.BigInteger)
     error: str | None = Field(default=None, max_length=500)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                          description="background builds started; a job that keeps killing its process stops")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

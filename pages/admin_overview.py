@@ -40,7 +40,7 @@ def overview_page(request: Request) -> None:
                         ("Access alerts open", str(summary.open_alerts), "#alerts"),
                         ("Ledger events in quarantine", str(summary.quarantined_events), "/admin/ledger"),
                         ("Open billing questions", str(summary.open_support_requests), "/admin/questions")):
-                    with ui.link(target=target).classes("no-underline text-inherit grow basis-40"):
+                    with ui.link(target=target).classes("no-underline text-inherit grow basis-36"):
                         with ui.card().classes("p-4 gap-1 w-full hover:shadow-md"):
                             ui.label(label).classes("text-sm portal-muted")
                             ui.label(value).classes("text-2xl font-semibold")

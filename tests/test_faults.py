@@ -457,6 +457,23 @@ def test_a_background_export_cut_off_by_kill_9_is_resumed_after_the_restart(
     assert next_queued_export(session) is None
 
 
+def test_an_export_cut_off_at_every_attempt_stops_being_retried(
+    session: Session, runtime: Runtime, exporter  # type: ignore[no-untyped-def]
+) -> None:
+    job = begin_export(session, runtime, exporter)
+    # As if it had taken its process down three times: a poison job must not restart forever.
+    session.execute(sa.update(ExportJob).where(ExportJob.id == job.id).values(  # type: ignore[arg-type]
+        background=True, status=ExportStatus.RUNNING, attempts=exports.MAX_BUILD_ATTEMPTS))
+    session.commit()
+    assert next_queued_export(session) == job.id
+    build(runtime, job)
+    session.expire_all()
+    given_up = session.get(ExportJob, job.id)
+    assert given_up is not None and given_up.status == ExportStatus.FAILED
+    assert "could not be built in 3 attempts" in (given_up.error or "")
+    assert next_queued_export(session) is None and exports_folder(runtime) == []
+
+
 def test_a_download_export_cut_off_midway_fails_clearly_and_frees_the_user(
     session: Session, runtime: Runtime, exporter  # type: ignore[no-untyped-def]
 ) -> None:

@@ -39,6 +39,7 @@ from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 200
+MAX_BUILD_ATTEMPTS = 3
 MAX_SELECTED_IDS = 5_000
 MANIFEST_FIELDS = ["number", "vendor", "issue_date", "due_date", "currency", "subtotal", "tax", "total", "paid",
                    "status", "version", "sha256", "file"]
@@ -365,8 +366,14 @@ def run_export_job(open_session: Callable[[], Session], runtime: Runtime, job_id
         job = db.get(ExportJob, job_id)
         if job is None or job.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
             return
+        if job.attempts >= MAX_BUILD_ATTEMPTS:  # it was cut off every time (e.g. it took its process down)
+            db.rollback()
+            _fail_job(open_session, job_id, f"This archive could not be built in {MAX_BUILD_ATTEMPTS} attempts; "
+                                             "please choose fewer invoices or ask us for help.")
+            return
         job.status = ExportStatus.RUNNING
         job.progress = 0
+        job.attempts += 1  # committed before the work: a crash mid-build still counts
         db.add(job)
         db.commit()
         target = export_path(runtime, job)
