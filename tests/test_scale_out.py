@@ -95,3 +95,18 @@ def test_without_redis_the_limit_still_holds_per_process(caplog) -> None:  # typ
     limiter = RedisWindowLimiter("redis://127.0.0.1:9/0", "down", 2, 60)
     assert [limiter.allow("ip") for _ in range(3)] == [True, True, False]
     assert "rate limit kept in this process only" in caplog.text
+
+
+def test_with_a_redis_url_nicegui_keeps_its_storage_in_redis(redis_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
+    probe = ("import portal; from nicegui import app; "
+             "print(type(app.storage._general).__name__)")  # the store behind app.storage.general
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parent.parent,
+                           env=env | {"PORTAL_REDIS_URL": redis_url, "PORTAL_SECRET_KEY": "x" * 40},
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert shown.stdout.strip() == "RedisPersistentDict"
