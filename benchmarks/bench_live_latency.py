@@ -13,22 +13,16 @@ The baseline is the push round trip itself.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from services.ledger.signature import sign
-from services.settings import Settings, ledger_webhook_secret
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, Accounts
+from benchmarks.live_portal import load_demo_portal, percentile, portal_env, push_secret, serving_portal, signed_push
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Accounts
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "latency-benchmark-secret-key-0123456789"
 OBSERVER = """
 window.__seen = {};
@@ -41,17 +35,12 @@ addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
 """
 
 
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     base = f"http://127.0.0.1:{port}"
-    secret = ledger_webhook_secret(Settings(_env_file=None), SECRET_KEY)
+    secret = push_secret(SECRET_KEY)
     latencies: list[float] = []
     round_trips: list[float] = []
     reloads: list[str] = []
@@ -66,18 +55,16 @@ def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], 
             tab.goto(f"{base}/")
             tab.get_by_text("Open balance").wait_for()
         for n in range(events):
-            body = json.dumps({"events": [{
+            body, headers = signed_push(secret, [{
                 "event_id": f"lat-{pages}-{n}-{time.time_ns()}", "type": "invoice.issued",
                 "occurred_at": "2026-11-26T12:00:00Z",
                 "invoice": {"external_id": f"lat-{pages}-{n}", "number": f"LAT-{pages}-{n:04d}",
                             "customer_ref": "C-000001", "vendor_code": "NCS", "issue_date": "2026-11-26",
                             "due_date": "2026-12-26", "currency": "EUR", "version": 1,
                             "lines": [{"description": "Latency probe", "quantity": "1", "unit_price": "1.00",
-                                       "tax_rate": "19"}]}}]}).encode()
+                                       "tax_rate": "19"}]}}])
             sent = time.time()
-            response = httpx.post(f"{base}/api/ledger/events", content=body, timeout=30,
-                                  headers={"portal-signature": sign(secret, body, int(sent)),
-                                           "content-type": "application/json"})
+            response = httpx.post(f"{base}/api/ledger/events", content=body, timeout=30, headers=headers)
             committed = time.time()
             assert response.status_code == 200, response.text
             round_trips.append((committed - sent) * 1000)
@@ -110,25 +97,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)
             port = 8700 + pages
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NICEGUI"))} | {
-                "PORTAL_DATA_DIR": str(folder), "PORTAL_SECRET_KEY": SECRET_KEY,
-                "PORTAL_DATABASE_URL": f"sqlite:///{folder / 'portal.db'}"}
-            subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-            subprocess.run([sys.executable, "portal.py", "demo", "--customers", "3", "--invoices", "300", "--password",
-                            DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
-            server = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                for _ in range(100):
-                    try:
-                        if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.2)
+            env = portal_env(folder, SECRET_KEY)
+            load_demo_portal(env, customers=3, invoices=300)
+            with serving_portal(env, port):
                 latencies, round_trips = run(pages, args.events, folder, port)
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
         expected = pages * args.events
         print(f"{pages:>3} page(s): {len(latencies):,}/{expected:,} updates seen; commit→browser "
               f"p50 {statistics.median(latencies):6.0f} ms  p95 {percentile(latencies, 0.95):6.0f} ms  "
