@@ -37,6 +37,11 @@ class SessionGuard:
         self._token = read_session_token(request)
         self._ended = False
 
+    @property
+    def ended(self) -> bool:
+        """True once a check found the session over (no database query)."""
+        return self._ended
+
     def is_live(self, *, activity: bool) -> bool:
         """True while the session is valid; `activity` counts toward the idle timeout."""
         if self._ended:

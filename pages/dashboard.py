@@ -21,6 +21,7 @@ from components.summary_cards import SummaryCards
 from pages.access import page_principal
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame_live
+from pages.shared_reads import SharedRead
 from services.audit import record_audit
 from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
 from services.events import LiveEvent
@@ -43,6 +44,7 @@ def show_totals(cards: SummaryCards, totals: AccountSummary) -> None:
                  paid_this_year_by_currency=totals.paid_this_year_by_currency)
 
 
+CUSTOMER_TOTALS: SharedRead[AccountSummary] = SharedRead()
 RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
 
 
@@ -71,6 +73,11 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             with unit_of_work() as db:
                 return account_summary(db, principal, today)
 
+        def shared_totals(since: float) -> AccountSummary:
+            # Every user of a customer sees the same totals (same tier window): one read serves all
+            # the customer's open dashboards after an event.
+            return CUSTOMER_TOTALS.get((principal.customer_id, today), since, load_totals)
+
         def load_page(query: InvoiceQuery) -> InvoicePage:
             with unit_of_work() as db:
                 return list_invoices(db, principal, query, today)
@@ -87,7 +94,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
         async def follow_ledger(events: list[LiveEvent]) -> None:
             # Change what is on screen in place (cards, badges, amounts due) from data read in a
             # worker thread: many open pages following the ledger never rebuild or stall the loop.
-            totals = await run.io_bound(load_totals)
+            totals = await run.io_bound(shared_totals, live.last_event_at)
             changed = {event.invoice_id for event in events if event.kind != "new_invoice"} & set(row_handles)
             rows = await run.io_bound(load_rows, changed) if changed else []
             if totals is not None:

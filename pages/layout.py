@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi import Request
-from nicegui import background_tasks, ui
+from nicegui import background_tasks, run, ui
 
 from components.frame import AccountBadge, NavItem, frame
 from components.notification_bell import notification_bell
@@ -18,7 +19,7 @@ from pages.formatting import formatter_for
 from services.events import LiveEvent, bus
 from services.formatting import valid_timezone
 from services.invoice_status import STATUS_LABELS
-from services.notifications import latest_notifications, mark_read, unread_count
+from services.notifications import NotificationView, latest_notifications, mark_read, unread_count
 from services.principal import Principal
 from services.runtime import unit_of_work
 from services.users import set_preferences
@@ -48,6 +49,7 @@ class LiveUpdates:
         self._change_handlers: list[Callable[[list[LiveEvent]], Awaitable[None] | None]] = []
         self._burst: list[LiveEvent] = []
         self._guard = guard
+        self.last_event_at = 0.0  # time.monotonic() when the latest event reached this page
         if principal.customer_id is None:
             return
         client = ui.context.client
@@ -71,8 +73,11 @@ class LiveUpdates:
         self._change_handlers.append(handler)
 
     def _handle(self, client, event: LiveEvent) -> None:  # type: ignore[no-untyped-def]
-        if client.is_deleted or not self._guard.is_live(activity=False):
+        # No session query per event (with many open pages that queued on the event loop): the
+        # guard's own timer re-checks the session every few seconds and ends the page.
+        if client.is_deleted or self._guard.ended:
             return
+        self.last_event_at = time.monotonic()
         with client:
             for handler in self._handlers:
                 handler(event)
@@ -118,31 +123,38 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
     badge = AccountBadge(name=principal.label, detail=principal.role.value.title())
     fmt = formatter_for(principal)
 
-    @ui.refreshable
-    def bell() -> None:
+    def load_bell() -> tuple[int, list[NotificationView]]:
         with unit_of_work() as db:
-            unread, latest = unread_count(db, principal), latest_notifications(db, principal)
+            return unread_count(db, principal), latest_notifications(db, principal)
 
+    @ui.refreshable
+    def bell(unread: int, latest: list[NotificationView]) -> None:
         def mark_all() -> None:
             with unit_of_work() as db:
                 mark_read(db, principal)
-            bell.refresh()
+            bell.refresh(*load_bell())
 
         notification_bell(unread, latest, format_time=fmt.datetime, on_mark_all_read=guard.guarded(mark_all))
 
     with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout",
-               header_extra=None if principal.is_staff else bell):
+               header_extra=None if principal.is_staff else lambda: bell(*load_bell())):
         guard.start_watching()
         if not principal.timezone_chosen:
             ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)
         live = LiveUpdates(principal, guard)
 
-        def toast_and_bell(event: LiveEvent) -> None:
+        def toast(event: LiveEvent) -> None:
             message, kind = toast_for(event)
             ui.notify(message, type=kind, position="top-right")  # type: ignore[arg-type]
-            bell.refresh()
 
-        live.on_event(toast_and_bell)
+        async def refresh_bell(_burst: list[LiveEvent]) -> None:
+            # Once per burst, read in a worker thread: with many open pages, per-event rebuilds with
+            # queries on the event loop were most of the server's work (docs/BENCHMARKS.md, load).
+            bell.refresh(*await run.io_bound(load_bell))
+
+        live.on_event(toast)
+        if not principal.is_staff:
+            live.on_change(refresh_bell)
         yield principal, guard, live
 
 
