@@ -12,7 +12,7 @@ from fastapi import Request
 from nicegui import background_tasks, run, ui
 
 from components.frame import AccountBadge, NavItem, frame
-from components.notification_bell import notification_bell
+from components.notification_bell import NotificationBell
 from data.types import InvoiceStatus, Role
 from pages.access import SessionGuard, page_principal
 from pages.formatting import formatter_for
@@ -123,21 +123,26 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
     badge = AccountBadge(name=principal.label, detail=principal.role.value.title())
     fmt = formatter_for(principal)
 
-    def load_bell() -> tuple[int, list[NotificationView]]:
+    def load_unread() -> int:
         with unit_of_work() as db:
-            return unread_count(db, principal), latest_notifications(db, principal)
+            return unread_count(db, principal)
 
-    @ui.refreshable
-    def bell(unread: int, latest: list[NotificationView]) -> None:
-        def mark_all() -> None:
-            with unit_of_work() as db:
-                mark_read(db, principal)
-            bell.refresh(*load_bell())
+    def load_latest() -> list[NotificationView]:
+        with unit_of_work() as db:
+            return latest_notifications(db, principal)
 
-        notification_bell(unread, latest, format_time=fmt.datetime, on_mark_all_read=guard.guarded(mark_all))
+    def mark_all() -> None:
+        with unit_of_work() as db:
+            mark_read(db, principal)
+
+    bells: list[NotificationBell] = []
+
+    def bell() -> None:
+        bells.append(NotificationBell(load_unread(), load_latest=load_latest, format_time=fmt.datetime,
+                                      on_mark_all_read=guard.guarded(mark_all)))
 
     with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout",
-               header_extra=None if principal.is_staff else lambda: bell(*load_bell())):
+               header_extra=None if principal.is_staff else bell):
         guard.start_watching()
         if not principal.timezone_chosen:
             ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)
@@ -148,9 +153,12 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
             ui.notify(message, type=kind, position="top-right")  # type: ignore[arg-type]
 
         async def refresh_bell(_burst: list[LiveEvent]) -> None:
-            # Once per burst, read in a worker thread: with many open pages, per-event rebuilds with
-            # queries on the event loop were most of the server's work (docs/BENCHMARKS.md, load).
-            bell.refresh(*await run.io_bound(load_bell))
+            # Once per burst, read in a worker thread, changed in place: with many open pages, per-event
+            # bell rebuilds with queries on the event loop were most of the server's work
+            # (docs/BENCHMARKS.md, load).
+            unread = await run.io_bound(load_unread)
+            for shown in bells:
+                shown.set_unread(unread)
 
         live.on_event(toast)
         if not principal.is_staff:

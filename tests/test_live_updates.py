@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pyotp
+from nicegui import ui
 from nicegui.testing import User as SimUser
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from data import Invoice, NotificationKind, NotificationPreference, Role
+from data import Invoice, Notification, NotificationKind, NotificationPreference, Role
 from services.events import bus
 from services.ledger.pipeline import ingest
 from services.runtime import Runtime
@@ -58,6 +59,17 @@ async def test_the_bell_counts_unread_and_marks_read(user: SimUser, session: Ses
     await user.should_see("New invoice INV-BELL-2")
     page = await user.http_client.get("/")
     assert "Notifications, 2 unread" in page.text
+    await user.should_see(marker="unread-count", retries=30)  # the open page's count changed in place
+    [badge] = user.find(marker="unread-count").elements
+    assert badge.text == "2"
+    [menu] = user.find(kind=ui.menu).elements
+    with user.client:  # type: ignore[union-attr]
+        menu.open()  # the list is read when the menu opens
+    await user.should_see("Mark all read")
+    user.find("Mark all read").click()
+    await user.should_not_see(marker="unread-count")
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(Notification).where(Notification.read_at.is_(None))).one() == 0
 
 
 async def test_other_customers_pages_receive_nothing(user: SimUser, session: Session, runtime: Runtime,
