@@ -11,6 +11,7 @@ from components.invitation_link import invitation_link
 from components.notice import notice
 from components.staff_parts import cell, chip, data_table, table_row
 from data.types import Role
+from pages.actions import attempt
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
 from services.admin_customers import (
@@ -22,7 +23,6 @@ from services.admin_customers import (
     save_customer,
     set_customer_active,
 )
-from services.errors import PortalError
 from services.runtime import current_runtime, unit_of_work
 
 HEADERS = ("Number", "Company", "Tier", "Users", "Portal since", "Status", "")
@@ -106,16 +106,11 @@ def customers_page(request: Request, q: str = "") -> None:
                 problem = ui.column().classes("w-full")
 
                 def save() -> None:
-                    problem.clear()
                     data = CustomerInput(ref=ref.value or "", name=name.value or "", tier_id=int(tier.value or 0),
                                          email=email.value or "", country=country.value or "",
                                          tax_id=tax_id.value or "", address=address.value or "")
-                    try:
-                        with unit_of_work() as db:
-                            save_customer(db, current_runtime(), principal, data, row.id if row else None)
-                    except PortalError as error:
-                        with problem:
-                            notice(str(error), "negative")
+                    if not attempt(lambda db: save_customer(db, current_runtime(), principal, data,
+                                                            row.id if row else None), show_in=problem).ok:
                         return
                     ui.notify(f"Customer {data.ref.strip()} saved.", type="positive")
                     dialog.close()
@@ -149,14 +144,11 @@ def customers_page(request: Request, q: str = "") -> None:
                 result = ui.column().classes("w-full")
 
                 def invite() -> None:
-                    result.clear()
-                    try:
-                        with unit_of_work() as db:
-                            issued = invite_owner(db, current_runtime(), principal, row.id,
-                                                  email=owner_email.value or "", display_name=owner_name.value or "")
-                    except PortalError as error:
-                        with result:
-                            notice(str(error), "negative")
+                    invited = attempt(lambda db: invite_owner(db, current_runtime(), principal, row.id,
+                                                              email=owner_email.value or "",
+                                                              display_name=owner_name.value or ""), show_in=result)
+                    issued = invited.value
+                    if issued is None:
                         return
                     link = f"{base_url}/invite/{issued.token}"
                     with result:
@@ -169,12 +161,10 @@ def customers_page(request: Request, q: str = "") -> None:
 
         def ask_active(row: CustomerRow, active: bool, dialog: ui.dialog) -> None:
             def apply() -> None:
-                try:
-                    with unit_of_work() as db:
-                        ended = set_customer_active(db, current_runtime(), principal, row.id, active)
-                except PortalError as error:
-                    ui.notify(str(error), type="negative")
+                changed = attempt(lambda db: set_customer_active(db, current_runtime(), principal, row.id, active))
+                if not changed.ok:
                     return
+                ended = changed.value
                 dialog.close()
                 ui.notify(f"{row.name} enabled." if active else f"{row.name} disabled; {ended} sessions ended.",
                           type="positive")

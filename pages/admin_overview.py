@@ -10,11 +10,11 @@ from components.notice import notice
 from components.staff_parts import cell, chip, data_table, table_row
 from data import utcnow
 from pages.admin_ledger import HEALTH_TONES
+from pages.actions import attempt
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
 from services.access_monitor import list_alerts, resolve_alert
 from services.console_summary import console_summary
-from services.errors import PortalError
 from services.runtime import current_runtime, unit_of_work
 from services.sync_health import source_health
 
@@ -83,11 +83,7 @@ def overview_page(request: Request) -> None:
                                     f'flat dense no-caps aria-label="Release alert for {row.user_email}"')
 
         def release_alert(alert_id: int) -> None:
-            try:
-                with unit_of_work() as db:
-                    resolve_alert(db, current_runtime(), principal, alert_id)
-            except PortalError as error:
-                ui.notify(str(error), type="negative")
+            if not attempt(lambda db: resolve_alert(db, current_runtime(), principal, alert_id)).ok:
                 return
             ui.notify("Alert released; the user's access is no longer paused.", type="positive")
             alerts.refresh()

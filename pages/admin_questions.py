@@ -9,9 +9,9 @@ from components.headings import page_heading
 from components.notice import notice
 from components.staff_parts import chip
 from data.types import SupportStatus
+from pages.actions import attempt
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
-from services.errors import PortalError
 from services.runtime import current_runtime, unit_of_work
 from services.support import list_questions, set_question_status
 
@@ -55,11 +55,7 @@ def questions_page(request: Request, show: str = "open") -> None:
                                     "outline dense no-caps")
 
         def change_status(question_id: int, status: SupportStatus) -> None:
-            try:
-                with unit_of_work() as db:
-                    set_question_status(db, current_runtime(), principal, question_id, status)
-            except PortalError as error:
-                ui.notify(str(error), type="negative")
+            if not attempt(lambda db: set_question_status(db, current_runtime(), principal, question_id, status)).ok:
                 return
             ui.notify(f"Question marked {status.value}.", type="positive")
             listing.refresh()

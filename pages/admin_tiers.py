@@ -6,13 +6,12 @@ from fastapi import Request
 from nicegui import ui
 
 from components.headings import page_heading
-from components.notice import notice
 from components.staff_parts import cell, chip, data_table, table_row
 from data import Tier
 from data.types import Role
+from pages.actions import attempt
 from pages.layout import signed_in_frame
 from services.admin_customers import TierInput, list_tiers, save_tier
-from services.errors import PortalError
 from services.runtime import current_runtime, unit_of_work
 
 HEADERS = ("Tier", "History", "PDFs", "CSV", "Bulk export", "Exports / hour", "Users", "E-mail alerts", "Customers", "")
@@ -81,18 +80,13 @@ def tiers_page(request: Request) -> None:
                     return int(value) if value is not None and float(value).is_integer() else default
 
                 def save() -> None:
-                    problem.clear()
                     data = TierInput(name=name.value or "", history_months=None if history.value in (None, "")
                                      else whole(history.value, 0), can_download_pdf=bool(pdf.value),
                                      can_export_csv=bool(csv.value), max_export_invoices=whole(export_size.value),
                                      exports_per_hour=whole(per_hour.value), max_users=whole(users.value, 0),
                                      email_notifications=bool(mail.value))
-                    try:
-                        with unit_of_work() as db:
-                            save_tier(db, current_runtime(), principal, data, tier.id if tier else None)
-                    except PortalError as error:
-                        with problem:
-                            notice(str(error), "negative")
+                    if not attempt(lambda db: save_tier(db, current_runtime(), principal, data,
+                                                        tier.id if tier else None), show_in=problem).ok:
                         return
                     ui.notify(f"Tier {data.name.strip()} saved.", type="positive")
                     dialog.close()

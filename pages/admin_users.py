@@ -13,10 +13,10 @@ from components.notice import notice
 from components.staff_parts import cell, chip, data_table, table_row
 from data import utcnow
 from data.types import Role
+from pages.actions import attempt
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
 from services.admin_users import UserRow, lock_user, reset_mfa, search_users, set_user_active, unlock_user
-from services.errors import PortalError
 from services.runtime import current_runtime, unit_of_work
 
 HEADERS = ("E-mail", "Name", "Role", "Customer", "Status", "Two-step", "Last sign-in", "Actions")
@@ -74,14 +74,9 @@ def users_page(request: Request, q: str = "", customer: str = "") -> None:
 
             def run(operation: Callable[..., object], done: str) -> Callable[[], None]:
                 def execute() -> None:
-                    try:
-                        with unit_of_work() as db:
-                            operation(db, runtime, principal, row.id)
-                    except PortalError as error:
-                        ui.notify(str(error), type="negative")
-                        return
-                    ui.notify(done, type="positive")
-                    listing.refresh()
+                    if attempt(lambda db: operation(db, runtime, principal, row.id)).ok:
+                        ui.notify(done, type="positive")
+                        listing.refresh()
                 return guard.guarded(execute)
 
             props = 'flat dense no-caps aria-label="{} {}"'

@@ -9,13 +9,13 @@ from nicegui import ui
 from components.dialogs import confirm
 from components.headings import page_heading
 from components.invitation_link import invitation_link
-from components.notice import notice
 from data.types import Role
 from pages.access import page_principal
+from pages.actions import attempt
 from pages.formatting import formatter_for
 from pages.layout import signed_in_frame
 from routes.plain_pages import plain_page
-from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
+from services.errors import Forbidden, NotFound
 from services.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
 from services.runtime import current_runtime, unit_of_work
 from services.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
@@ -64,12 +64,7 @@ def team_page(request: Request) -> HTMLResponse | None:
 
         def confirm_removal(user_id: int, email: str) -> None:
             def remove() -> None:
-                try:
-                    with unit_of_work() as db:
-                        remove_member(db, current_runtime(), principal, user_id, today)
-                except (InvalidInput, NotFound, Forbidden) as error:
-                    ui.notify(str(error), type="negative")
-                else:
+                if attempt(lambda db: remove_member(db, current_runtime(), principal, user_id, today)).ok:
                     ui.notify(f"{email} was removed.", type="positive")
                 members.refresh()
 
@@ -88,14 +83,10 @@ def team_page(request: Request) -> HTMLResponse | None:
             result = ui.column().classes("w-full")
 
             def invite() -> None:
-                result.clear()
-                try:
-                    with unit_of_work() as db:
-                        issued = invite_member(db, current_runtime(), principal, email=email.value or "",
-                                               role=Role(role.value), display_name=name.value or "", today=today)
-                except (InvalidInput, LimitExceeded, Forbidden) as error:
-                    with result:
-                        notice(str(error), "negative")
+                issued = attempt(lambda db: invite_member(
+                    db, current_runtime(), principal, email=email.value or "", role=Role(role.value),
+                    display_name=name.value or "", today=today), show_in=result).value
+                if issued is None:
                     return
                 link = f"{base_url}/invite/{issued.token}"
                 with result:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from data import Customer, Notification, NotificationKind, NotificationPreference, Tier, User, utcnow
-from data.types import InvoiceStatus, PaymentStatus
+from data.types import PaymentStatus
 from services.events import LiveEvent
 from services.invoice_status import STATUS_LABELS
 from services.principal import Principal
