@@ -91,20 +91,15 @@ def list_customers(db: Session, actor: Principal, search: str = "", limit: int =
     statement = (select(Customer, Tier.name, func.coalesce(users.c.users, 0))
                  .join(Tier, Tier.id == Customer.tier_id)
                  .join(users, users.c.customer_id == Customer.id, isouter=True))
-    if search.strip():
-        pattern = f"%{_escape_like(search.strip().lower())}%"
-        statement = statement.where(sa.or_(func.lower(Customer.name).like(pattern, escape="\\"),
-                                           func.lower(Customer.ref).like(pattern, escape="\\")))
+    if needle := search.strip().lower():
+        statement = statement.where(sa.or_(func.lower(Customer.name).contains(needle, autoescape=True),
+                                           func.lower(Customer.ref).contains(needle, autoescape=True)))
     rows = db.exec(statement.order_by(func.lower(Customer.name), Customer.id).limit(limit)).all()
     pending = set(db.exec(pending_owner).all())
     return [CustomerRow(customer.id, customer.ref, customer.name, customer.email, customer.country,  # type: ignore[arg-type]
                         customer.tax_id, customer.address, customer.tier_id, tier_name, customer.is_active, count,
                         customer.portal_adopted_at, customer.id in pending)
             for customer, tier_name, count in rows]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _checked_customer(db: Session, data: CustomerInput, customer_id: int | None) -> dict[str, object]:

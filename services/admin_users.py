@@ -51,12 +51,10 @@ def search_users(db: Session, actor: Principal, search: str = "", *, customer_id
     """Accounts whose e-mail, name or company contains `search`, optionally of one customer."""
     require_staff(actor)
     statement = select(User, Customer.name).join(Customer, Customer.id == User.customer_id, isouter=True)
-    if search.strip():
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        statement = statement.where(sa.or_(User.email.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                                           func.lower(User.display_name).like(pattern, escape="\\"),
-                                           func.lower(Customer.name).like(pattern, escape="\\")))
+    if needle := search.strip().lower():  # e-mails are stored lower-case
+        statement = statement.where(sa.or_(User.email.contains(needle, autoescape=True),  # type: ignore[attr-defined]
+                                           func.lower(User.display_name).contains(needle, autoescape=True),
+                                           func.lower(Customer.name).contains(needle, autoescape=True)))
     if customer_id is not None:
         statement = statement.where(User.customer_id == customer_id)
     rows = db.exec(statement.order_by(User.email).limit(limit)).all()

@@ -45,10 +45,9 @@ class AuditFilter:
             raise InvalidInput("The start date is after the end date.")
         zone = ZoneInfo(self.timezone)
         found: list[sa.ColumnElement[bool]] = []
-        if self.user.strip():
-            needle = self.user.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if needle := self.user.strip().lower():  # e-mails are stored lower-case
             found.append(AuditEvent.user_id.in_(  # type: ignore[union-attr]
-                select(User.id).where(User.email.like(f"%{needle}%", escape="\\"))))  # type: ignore[attr-defined]
+                select(User.id).where(User.email.contains(needle, autoescape=True))))  # type: ignore[attr-defined]
         if self.customer_id is not None:
             found.append(AuditEvent.customer_id == self.customer_id)  # type: ignore[arg-type]
         if self.action.strip():

@@ -286,3 +286,16 @@ def test_a_failing_polled_source_shows_its_error(session: Session, runtime: Runt
     by_name = {row.name: row for row in source_health(session, support, settings)}
     assert by_name["erp"].health == Health.FAILING and by_name["erp"].last_error == "the ledger answered HTTP 503"
     assert by_name["quiet"].health == Health.NEVER
+
+
+def test_search_wildcards_are_plain_characters(session: Session, make: Factory, staff) -> None:  # type: ignore[no-untyped-def]
+    admin, _ = staff
+    make.customer(name="Nordwind GmbH")
+    make.customer(name="100% Bio_Markt")
+    make.user(role=Role.VIEWER, email="a_b@example.com")
+    session.commit()
+    assert [row.name for row in list_customers(session, admin, "%")] == ["100% Bio_Markt"]
+    assert [row.name for row in list_customers(session, admin, "o_m")] == ["100% Bio_Markt"]
+    assert [row.email for row in admin_users.search_users(session, admin, "a_b")] == ["a_b@example.com"]
+    assert admin_users.search_users(session, admin, "%@") == []
+    assert search_audit(session, admin, AuditFilter(user="_")).rows == []
