@@ -21,7 +21,14 @@ from services.permissions import require_admin, require_staff
 from services.principal import Principal
 from services.runtime import Runtime
 from services.sessions import revoke_user_sessions
-from services.team import UNUSABLE_PASSWORD, IssuedInvitation, issue_invitation
+from services.team import (
+    UNUSABLE_PASSWORD,
+    IssuedInvitation,
+    active_users,
+    add_invited_user,
+    invitee_email,
+    issue_invitation,
+)
 from services.users import EMAIL_PATTERN, normalize_email
 
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
@@ -178,9 +185,7 @@ def invite_owner(db: Session, runtime: Runtime, actor: Principal, customer_id: i
         raise NotFound("No such customer.")
     if not customer.is_active:
         raise InvalidInput("Enable the customer before inviting its owner.")
-    email = normalize_email(email)
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
-        raise InvalidInput("Enter a valid e-mail address.")
+    email = invitee_email(email)
     user = db.exec(select(User).where(User.email == email)).first()
     renewed = user is not None
     if user is not None:
@@ -190,14 +195,9 @@ def invite_owner(db: Session, runtime: Runtime, actor: Principal, customer_id: i
             raise InvalidInput("This e-mail address already has an account.")
     else:
         tier = db.get(Tier, customer.tier_id)
-        active = db.exec(select(func.count()).select_from(User).where(User.customer_id == customer_id,
-                                                                       User.is_active)).one()
-        if tier is not None and active >= tier.max_users:
+        if tier is not None and active_users(db, customer_id) >= tier.max_users:
             raise LimitExceeded(f"The {tier.name} tier allows {tier.max_users} users and all are taken.")
-        user = User(email=email, display_name=display_name.strip()[:200], role=Role.OWNER, customer_id=customer_id,
-                    password_hash=UNUSABLE_PASSWORD)
-        db.add(user)
-        db.flush()
+        user = add_invited_user(db, customer_id, Role.OWNER, email, display_name)
     invitation = issue_invitation(db, runtime, user, actor.user_id)
     record_audit(db, runtime.secret_key, "admin.owner_invite", "success", principal=actor, customer_id=customer_id,
                  object_type="user", object_id=user.id, details={"renewed": renewed})

@@ -71,26 +71,41 @@ def issue_invitation(db: Session, runtime: Runtime, user: User, created_by: int 
     return IssuedInvitation(email=user.email, token=token, expires_at=expires_at)
 
 
+def invitee_email(email: str) -> str:
+    """The e-mail address of someone to invite, normalized, or InvalidInput."""
+    email = normalize_email(email)
+    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+        raise InvalidInput("Enter a valid e-mail address.")
+    return email
+
+
+def active_users(db: Session, customer_id: int) -> int:
+    """How many of the customer's accounts count against its tier's user limit."""
+    return db.exec(select(func.count()).select_from(User).where(User.customer_id == customer_id, User.is_active)).one()
+
+
+def add_invited_user(db: Session, customer_id: int, role: Role, email: str, display_name: str) -> User:
+    """A new account of the customer that cannot sign in until its invitation link is used."""
+    user = User(email=email, display_name=display_name.strip()[:200], role=role, customer_id=customer_id,
+                password_hash=UNUSABLE_PASSWORD)
+    db.add(user)
+    db.flush()
+    return user
+
+
 def invite_member(db: Session, runtime: Runtime, principal: Principal, *, email: str, role: Role,
                   display_name: str, today: date) -> IssuedInvitation:
     """Owner: add a colleague with a role; returns the link to send them."""
     access = customer_access(db, principal, today)
     access.require(Capability.MANAGE_TEAM)
-    email = normalize_email(email)
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
-        raise InvalidInput("Enter a valid e-mail address.")
+    email = invitee_email(email)
     if role not in CUSTOMER_ROLES:
         raise InvalidInput("Choose owner, accountant or viewer.")
     if db.exec(select(User.id).where(User.email == email)).first() is not None:
         raise InvalidInput("This e-mail address already has an account.")
-    active = db.exec(select(func.count()).select_from(User).where(User.customer_id == access.customer.id,
-                                                                   User.is_active)).one()
-    if active >= access.tier.max_users:
+    if active_users(db, access.customer.id) >= access.tier.max_users:  # type: ignore[arg-type]
         raise LimitExceeded(f"Your plan includes {access.tier.max_users} users; remove someone or upgrade the plan.")
-    user = User(email=email, display_name=display_name.strip()[:200], role=role, customer_id=access.customer.id,
-                password_hash=UNUSABLE_PASSWORD)
-    db.add(user)
-    db.flush()
+    user = add_invited_user(db, access.customer.id, role, email, display_name)  # type: ignore[arg-type]
     invitation = issue_invitation(db, runtime, user, principal.user_id)
     record_audit(db, runtime.secret_key, "team.invite", "success", principal=principal, object_type="user",
                  object_id=user.id, details={"role": role.value})
