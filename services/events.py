@@ -21,6 +21,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import redis
+import redis.asyncio as aioredis
+
 from data.types import InvoiceStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -111,8 +114,6 @@ class RedisRelay:
     CHANNEL = "portal:live-events"
 
     def __init__(self, url: str, target: EventBus, channel: str = CHANNEL) -> None:
-        import redis
-
         self.url = url
         self.channel = channel
         self.target = target
@@ -123,8 +124,6 @@ class RedisRelay:
 
     def send(self, event: LiveEvent) -> bool:
         """Publish to every process (this one included); False when Redis is unreachable."""
-        import redis
-
         try:
             self._publisher.publish(self.channel, event.to_json())
         except redis.RedisError as error:
@@ -149,9 +148,6 @@ class RedisRelay:
         self._publisher.close()
 
     async def _listen(self) -> None:
-        import redis.asyncio as aioredis
-        from redis.exceptions import RedisError
-
         client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
         delay = 0.5
         try:
@@ -166,7 +162,7 @@ class RedisRelay:
                             message = await pubsub.get_message(timeout=30.0)
                             if message is not None and message.get("type") == "message":
                                 self._deliver(message["data"])
-                except (RedisError, OSError) as error:
+                except (redis.RedisError, OSError) as error:
                     self.listening.clear()
                     log.warning("live events: Redis connection lost (%s); retrying in %.1f s",
                                 type(error).__name__, delay)

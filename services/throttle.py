@@ -10,6 +10,8 @@ import uuid
 from collections import defaultdict, deque
 from typing import Protocol
 
+import redis
+
 log = logging.getLogger(__name__)
 
 
@@ -53,8 +55,6 @@ class RedisWindowLimiter:
     If Redis cannot be reached, the process's own in-memory window decides meanwhile."""
 
     def __init__(self, url: str, name: str, limit: int, window_seconds: float) -> None:
-        import redis
-
         self.limit = limit
         self.window = window_seconds
         self.prefix = f"portal:limit:{name}:"
@@ -62,8 +62,6 @@ class RedisWindowLimiter:
         self._fallback = SlidingWindowLimiter(limit, window_seconds)
 
     def allow(self, key: str) -> bool:
-        import redis
-
         now = time.time()
         redis_key = self.prefix + key
         try:
