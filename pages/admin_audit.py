@@ -3,8 +3,6 @@ chain check that names the first tampered row."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import Request
 from nicegui import ui
 
@@ -25,6 +23,7 @@ from services.audit_viewer import (
     search_audit,
 )
 from services.runtime import current_runtime, unit_of_work
+from services.url_params import url_with_params
 
 HEADERS = ("#", "Time", "User", "Customer", "Action", "Outcome", "Object", "From", "Reason")
 OUTCOME_TONES = {"success": "good", "failure": "warn", "denied": "bad"}
@@ -66,12 +65,12 @@ def audit_page(request: Request) -> None:
                     chosen = AuditFilter(user=str(draft["user"] or ""), customer_id=draft["customer"],  # type: ignore[arg-type]
                                          action=str(draft["action"] or ""), outcome=str(draft["outcome"] or ""),
                                          date_from=draft["date_from"], date_to=draft["date_to"])  # type: ignore[arg-type]
-                    ui.navigate.to(_url("/admin/audit", audit_filter_params(chosen)))
+                    ui.navigate.to(url_with_params("/admin/audit", audit_filter_params(chosen)))
 
                 ui.button("Show", icon="filter_alt", on_click=guard.guarded(apply)).props("unelevated no-caps")
                 ui.button("Clear", on_click=lambda: ui.navigate.to("/admin/audit")).props("flat no-caps")
                 ui.space()
-                csv_url = _url("/admin/audit/export.csv", audit_filter_params(filters))
+                csv_url = url_with_params("/admin/audit/export.csv", audit_filter_params(filters))
                 ui.button("Download CSV", icon="download", on_click=lambda: ui.navigate.to(csv_url)).props(
                     "outline no-caps")
                 verdict_box = ui.row()
@@ -109,12 +108,8 @@ def audit_page(request: Request) -> None:
                     cell(event.reason or "")
         with ui.row().classes("w-full justify-between items-center"):
             if before is not None:
-                ui.link("← Newest", _url("/admin/audit", audit_filter_params(filters))).classes("text-blue-800")
+                ui.link("← Newest", url_with_params("/admin/audit", audit_filter_params(filters))).classes("text-blue-800")
             ui.space()
             if page.next_before_seq is not None:
-                ui.link("Older →", _url("/admin/audit", audit_filter_params(filters)
+                ui.link("Older →", url_with_params("/admin/audit", audit_filter_params(filters)
                                         | {"before": str(page.next_before_seq)})).classes("text-blue-800")
-
-
-def _url(path: str, params: dict[str, str]) -> str:
-    return f"{path}?{urlencode(params)}" if params else path

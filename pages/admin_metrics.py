@@ -3,8 +3,6 @@ questions per 100 invoices before and after each customer started using the port
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import Request
 from nicegui import ui
 
@@ -19,6 +17,7 @@ from services.metrics import MetricSeries, MetricsReport, metric_filter_options,
 from services.metrics_query import MetricsQuery, parse_metrics_query
 from services.runtime import unit_of_work
 from services.time import today_for
+from services.url_params import url_with_params
 
 PALETTE = ["#1e40af", "#b45309", "#0f766e", "#7c3aed"]
 
@@ -67,7 +66,7 @@ def metrics_page(request: Request) -> None:
                 def apply() -> None:
                     chosen = MetricsQuery(draft["granularity"], draft["customer_id"], draft["tier_id"],  # type: ignore[arg-type]
                                           draft["date_from"], draft["date_to"])  # type: ignore[arg-type]
-                    ui.navigate.to(_url("/admin/metrics", chosen.params()))
+                    ui.navigate.to(url_with_params("/admin/metrics", chosen.params()))
 
                 ui.button("Show", icon="insights", on_click=guard.guarded(apply)).props("unelevated no-caps")
         try:
@@ -108,9 +107,5 @@ def metrics_page(request: Request) -> None:
                                         cell(f"{_value_text(point.value)} ({point.count})")
                     with ui.row().classes("gap-3"):
                         for one in series:
-                            ui.link(f"CSV: {one.name}", _url(f"/admin/metrics/{one.key}.csv", params)).classes(
+                            ui.link(f"CSV: {one.name}", url_with_params(f"/admin/metrics/{one.key}.csv", params)).classes(
                                 "text-sm text-blue-800").props("download")
-
-
-def _url(path: str, params: dict[str, str]) -> str:
-    return f"{path}?{urlencode(params)}" if params else path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from urllib.parse import urlencode
 
 
 class ParamReader:
@@ -48,3 +49,8 @@ class ParamReader:
                                  f"{'it was ignored' if not default else repr(default) + ' is used'}.")
             return default
         return value
+
+
+def url_with_params(path: str, params: Mapping[str, str]) -> str:
+    """`path` with the parameters as its query string (none: the bare path)."""
+    return f"{path}?{urlencode(params)}" if params else path
