@@ -102,8 +102,8 @@ def bench_download(engine: sa.Engine, path: Path, runtime, repeat: int) -> None:
     ours()  # renders and stores it once
     raw_connection = sqlite3.connect(path)
     samples = timed(ours, repeat)
-    raw = timed(lambda: raw_connection.execute("SELECT content FROM document WHERE invoice_id = ? AND version = ?",
-                                               (invoice.id, invoice.version)).fetchone(), repeat)
+    raw = timed(lambda: raw_connection.execute("SELECT content FROM document WHERE invoice_id = ? AND revision = ?",
+                                               (invoice.id, invoice.revision)).fetchone(), repeat)
     print(f"cached download     p50 {statistics.median(samples):7.2f} ms  p95 {p95(samples):7.2f} ms   "
           f"raw SELECT p50 {statistics.median(raw):7.3f} ms   (access check + audit row + blob)")
 
@@ -123,7 +123,7 @@ def _archive_child(kind: str, database: str, data_dir: str, job_id: int, queue) 
         connection = sqlite3.connect(database)
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
             rows = connection.execute("SELECT i.number, d.content FROM invoice i JOIN document d ON d.invoice_id = i.id "
-                                      "AND d.version = i.version WHERE i.customer_id = 1 ORDER BY i.issue_date, i.id")
+                                      "AND d.revision = i.revision WHERE i.customer_id = 1 ORDER BY i.issue_date, i.id")
             for number, content in rows:
                 archive.writestr(f"{number}.pdf", content)
     seconds = time.perf_counter() - started
@@ -149,9 +149,9 @@ def bench_archives(sizes: list[int], folder: Path) -> None:
             job_id = job.id
         with engine.begin() as connection:  # every version gets a stored PDF (the same bytes)
             connection.execute(sa.insert(Document), [
-                {"invoice_id": invoice_id, "version": version, "sha256": f"{invoice_id:064d}", "size_bytes": len(pdf),
+                {"invoice_id": invoice_id, "revision": revision, "sha256": f"{invoice_id:064d}", "size_bytes": len(pdf),
                  "content": pdf, "created_at": datetime.now(timezone.utc)}
-                for invoice_id, version in connection.execute(sa.select(Invoice.id, Invoice.version)).all()])
+                for invoice_id, revision in connection.execute(sa.select(Invoice.id, Invoice.revision)).all()])
         engine.dispose()
         results = {}
         for kind in ("portal", "raw"):

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.live_portal import load_demo_portal, percentile, portal_env, push_secret, serving_portal, signed_push
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Accounts
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, Accounts
 
 SECRET_KEY = "latency-benchmark-secret-key-0123456789"
 OBSERVER = """

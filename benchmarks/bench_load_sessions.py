@@ -61,7 +61,7 @@ from data import Customer, Document, Invoice, LedgerInbox, Role, User, utcnow
 from data.db import create_db_engine
 from services.passwords import hash_password
 from services.totp import new_secret, seal_secret
-from tests.browser.conftest import DEMO_PASSWORD, _free_port
+from tests.browser.chromium import DEMO_PASSWORD, free_port
 from tests.ledger_events import invoice_event
 
 SECRET_KEY = "load-benchmark-secret-key-0123456789abcdef"
@@ -598,7 +598,7 @@ def main() -> None:
         users, currencies, invoices = prepare_users(env["PORTAL_DATABASE_URL"], args.sessions, args.customers)
         print(f"Prepared demo data and {len(users)} users in {time.perf_counter() - started:.1f} s; the "
               f"{args.customers} customer(s) hold {min(invoices)} to {max(invoices)} invoices each")
-        port = _free_port()
+        port = free_port()
         server_env = env | ({"PYTHONPATH": os.pathsep.join(filter(None, [str(GC_PROBE), env.get("PYTHONPATH")]))}
                             if args.gc_probe else {})
         with log_path.open("wb") if log_path else open(os.devnull, "wb") as log:

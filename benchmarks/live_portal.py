@@ -16,7 +16,7 @@ import httpx
 
 from services.ledger.signature import sign
 from services.settings import Settings, ledger_webhook_secret
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.chromium import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -74,9 +74,9 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                 return account_summary(db, principal, today)
 
         def shared_totals(since: float) -> AccountSummary:
-            # Every user of a customer sees the same totals (same tier window): one read serves all
-            # the customer's open dashboards after an event.
-            return CUSTOMER_TOTALS.get((principal.customer_id, today), since, load_totals)
+            # Every user of a customer on the same day and in the same zone sees the same totals
+            # (same tier window): one read serves all those open dashboards after an event.
+            return CUSTOMER_TOTALS.get((principal.customer_id, today, principal.timezone), since, load_totals)
 
         def load_page(query: InvoiceQuery) -> InvoicePage:
             with unit_of_work() as db:

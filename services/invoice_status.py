@@ -29,3 +29,13 @@ def derive_status(
     if paid_minor > 0:
         return InvoiceStatus.PARTIALLY_PAID
     return InvoiceStatus.ISSUED
+
+
+def status_on(status: InvoiceStatus, *, total_minor: int, paid_minor: int, due_date: date, today: date
+              ) -> InvoiceStatus:
+    """The status as seen on the viewer's `today`: the stored one follows the UTC date (the
+    background job marks overdue at UTC midnight), but a person's calendar decides when a due date
+    has passed, up to 14 hours earlier or 11 hours later."""
+    if status not in OPEN_STATUSES:
+        return status
+    return derive_status(total_minor=total_minor, paid_minor=paid_minor, due_date=due_date, today=today)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -19,7 +20,7 @@ from services.access_monitor import require_not_throttled
 from services.audit import record_audit
 from services.errors import NotFound
 from services.invoice_query import InvoiceQuery, SortKey
-from services.invoice_status import OPEN_STATUSES
+from services.invoice_status import OPEN_STATUSES, status_on
 from services.permissions import Capability, CustomerAccess, customer_access
 from services.principal import Principal
 
@@ -91,8 +92,26 @@ def invoice_filter_conditions(access: CustomerAccess, query: InvoiceQuery, today
             # Collations (e.g. en_US) do not sort U+10FFFF last; LIKE 'key%' is exact everywhere.
             conditions.append(Invoice.number_key.startswith(key, autoescape=True))  # type: ignore[attr-defined]
     if query.statuses:
-        conditions.append(Invoice.status.in_(query.statuses))  # type: ignore[attr-defined]
+        conditions.append(sa.or_(*(status_condition(status, today) for status in query.statuses)))
     return conditions
+
+
+def status_condition(status: InvoiceStatus, today: date) -> sa.ColumnElement[bool]:
+    """SQL for "shown as `status` on the viewer's `today`" (see `status_on`), index-friendly."""
+    is_open = Invoice.status.in_(list(OPEN_STATUSES))  # type: ignore[attr-defined]
+    if status == InvoiceStatus.OVERDUE:
+        return sa.and_(is_open, Invoice.due_date < today)  # type: ignore[arg-type, operator]
+    if status == InvoiceStatus.PARTIALLY_PAID:
+        return sa.and_(is_open, Invoice.due_date >= today, Invoice.amount_paid_minor > 0)  # type: ignore[arg-type, operator]
+    if status == InvoiceStatus.ISSUED:
+        return sa.and_(is_open, Invoice.due_date >= today, Invoice.amount_paid_minor <= 0)  # type: ignore[arg-type, operator]
+    return Invoice.status == status  # type: ignore[return-value]
+
+
+def _invoice_row(row: sa.Row, today: date) -> InvoiceRow:  # type: ignore[type-arg]
+    invoice_id, number, vendor_name, issue_date, due_date, currency, total_minor, paid_minor, status = row
+    return InvoiceRow(invoice_id, number, vendor_name, issue_date, due_date, currency, total_minor, paid_minor,
+                      status_on(status, total_minor=total_minor, paid_minor=paid_minor, due_date=due_date, today=today))
 
 
 def list_invoices(db: Session, principal: Principal, query: InvoiceQuery, today: date) -> InvoicePage:
@@ -109,7 +128,7 @@ def list_invoices(db: Session, principal: Principal, query: InvoiceQuery, today:
         .join(Vendor, Vendor.id == Invoice.vendor_id)
         .where(*conditions).order_by(*order).offset((page - 1) * query.page_size).limit(query.page_size)
     )
-    rows = [InvoiceRow(*row) for row in db.exec(statement).all()]
+    rows = [_invoice_row(row, today) for row in db.exec(statement).all()]
     return InvoicePage(rows=rows, total=total, page=page, page_size=query.page_size)
 
 
@@ -124,7 +143,7 @@ def invoice_rows(db: Session, principal: Principal, invoice_ids: set[int], today
         .join(Vendor, Vendor.id == Invoice.vendor_id)
         .where(*access.invoice_conditions(), Invoice.id.in_(sorted(invoice_ids)))  # type: ignore[union-attr]
     )
-    return [InvoiceRow(*row) for row in db.exec(statement).all()]
+    return [_invoice_row(row, today) for row in db.exec(statement).all()]
 
 
 def vendor_options(db: Session, principal: Principal, today: date) -> list[VendorOption]:
@@ -148,23 +167,27 @@ class AccountSummary:
 
 
 def account_summary(db: Session, principal: Principal, today: date) -> AccountSummary:
+    """The dashboard cards on the viewer's `today`: open and overdue by currency, and what was paid
+    since 1 January of their year, in their time zone."""
     access = customer_access(db, principal, today)
     visible = access.invoice_conditions()
     open_by: dict[str, int] = defaultdict(int)
     overdue_by: dict[str, int] = defaultdict(int)
     open_count = overdue_count = 0
+    past_due = sa.case((Invoice.due_date < today, True), else_=False)  # type: ignore[arg-type, operator]
     rows = db.exec(
-        select(Invoice.currency, Invoice.status, func.count(), func.sum(Invoice.total_minor - Invoice.amount_paid_minor))
+        select(Invoice.currency, past_due, func.count(), func.sum(Invoice.total_minor - Invoice.amount_paid_minor))
         .where(*visible, Invoice.status.in_(list(OPEN_STATUSES)))  # type: ignore[attr-defined]
-        .group_by(Invoice.currency, Invoice.status)
+        .group_by(Invoice.currency, past_due)
     ).all()
-    for currency, status, count, due in rows:
+    for currency, overdue, count, due in rows:
         open_by[currency] += int(due or 0)
         open_count += count
-        if status == InvoiceStatus.OVERDUE:
+        if overdue:
             overdue_by[currency] += int(due or 0)
             overdue_count += count
-    year_start = datetime.combine(date(today.year, 1, 1), time(), tzinfo=timezone.utc)
+    # The viewer's year: from midnight of 1 January in their time zone.
+    year_start = datetime.combine(date(today.year, 1, 1), time(), tzinfo=ZoneInfo(principal.timezone))
     paid_rows = db.exec(
         select(Payment.currency, func.sum(Payment.amount_minor))
         .join(Invoice, Invoice.id == Payment.invoice_id)
@@ -285,7 +308,9 @@ def build_invoice_detail(db: Session, invoice: Invoice, today: date, *, can_down
     lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)).all()
     payments = db.exec(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.received_at)).all()
     return InvoiceDetail(
-        id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
+        id=invoice.id, number=invoice.number, currency=invoice.currency,
+        status=status_on(invoice.status, total_minor=invoice.total_minor, paid_minor=invoice.amount_paid_minor,
+                         due_date=invoice.due_date, today=today),
         issue_date=invoice.issue_date, due_date=invoice.due_date, terms=invoice.terms, notes=invoice.notes,
         vendor=PartyView(vendor.name, vendor.address, vendor.tax_id, vendor.email),
         customer=PartyView(customer.name, customer.address, customer.tax_id, customer.email),

@@ -3,6 +3,11 @@ runtime on it, and NiceGUI's simulated `user` wired to the real app."""
 
 from __future__ import annotations
 
+from tests.clock import start_suite_clock
+
+# Before the portal's modules load: some read the clock when imported.
+start_suite_clock()
+
 import io
 import os
 import shutil

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from services.money import line_amounts
 from services.passwords import hash_password
 from services.principal import Principal
 from services.totp import seal_secret
+from tests.clock import days
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -70,7 +71,7 @@ class Factory:
         vendor = vendor or self.vendor()
         n = next(_counter)
         number = fields.pop("number", f"INV-{n:06d}")
-        issue_date = fields.pop("issue_date", date(2026, 10, 1))
+        issue_date = fields.pop("issue_date", days(-10))  # due in 20 days: "issued" is true
         amounts = [line_amounts(Decimal(q), price, Decimal(rate)) for _d, q, price, rate in
                    (lines or [("Consulting", "2", 10_000, "19")])]
         invoice = self._add(Invoice(**({

@@ -6,6 +6,7 @@ import itertools
 import json
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -15,16 +16,25 @@ import httpx
 from services.ledger.signature import sign
 from services.money import to_decimal
 from services.settings import Settings, ledger_webhook_secret
+from tests.clock import FROZEN_NOW, days
 
 _ids = itertools.count(1)
+PAID_AT = FROZEN_NOW + timedelta(minutes=5)
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def invoice_event(external_id: str, *, customer_ref: str, vendor_code: str, number: str | None = None,
                   version: int = 1, type_: str = "invoice.issued", lines: list[dict] | None = None,
-                  currency: str = "EUR", issue_date: str = "2026-11-01", due_date: str = "2026-12-01",
+                  currency: str = "EUR", issue_date: str | None = None, due_date: str | None = None,
                   event_id: str | None = None) -> dict:
+    """An invoice event; by default issued 25 days before the suite's TODAY and due 5 days after it."""
+    issue_date = issue_date or days(-25).isoformat()
+    due_date = due_date or days(5).isoformat()
     return {
-        "event_id": event_id or f"evt-{next(_ids)}", "type": type_, "occurred_at": "2026-11-26T10:00:00Z",
+        "event_id": event_id or f"evt-{next(_ids)}", "type": type_, "occurred_at": _instant(FROZEN_NOW),
         "invoice": {"external_id": external_id, "number": number or f"INV-{external_id}", "customer_ref": customer_ref,
                     "vendor_code": vendor_code, "issue_date": issue_date, "due_date": due_date, "currency": currency,
                     "terms": "Net 30", "version": version,
@@ -36,9 +46,9 @@ def invoice_event(external_id: str, *, customer_ref: str, vendor_code: str, numb
 def payment_event(external_id: str, invoice_external_id: str, amount: str, *, type_: str = "payment.succeeded",
                   currency: str = "EUR", event_id: str | None = None) -> dict:
     return {
-        "event_id": event_id or f"evt-{next(_ids)}", "type": type_, "occurred_at": "2026-11-26T10:05:00Z",
+        "event_id": event_id or f"evt-{next(_ids)}", "type": type_, "occurred_at": _instant(PAID_AT),
         "payment": {"external_id": external_id, "invoice_external_id": invoice_external_id, "amount": amount,
-                    "currency": currency, "method": "bank_transfer", "received_at": "2026-11-26T10:05:00Z"},
+                    "currency": currency, "method": "bank_transfer", "received_at": _instant(PAID_AT)},
     }
 
 
@@ -80,11 +90,12 @@ def push_full_payment(base_url: str, secret_key: str, invoice) -> httpx.Response
     """Push, signed like the ledger does, a card payment of everything still due on `invoice` (a row
     with external_id, currency, total_minor and amount_paid_minor) to a running portal."""
     due = to_decimal(invoice.total_minor - invoice.amount_paid_minor, invoice.currency)
+    now = _instant(datetime.now(timezone.utc))
     body = json.dumps({"events": [{
-        "event_id": f"push-{time.time_ns()}", "type": "payment.succeeded", "occurred_at": "2026-11-26T12:00:00Z",
+        "event_id": f"push-{time.time_ns()}", "type": "payment.succeeded", "occurred_at": now,
         "payment": {"external_id": f"push-pay-{time.time_ns()}", "invoice_external_id": invoice.external_id,
                     "amount": str(Decimal(due)), "currency": invoice.currency, "method": "card",
-                    "received_at": "2026-11-26T12:00:00Z"}}]}).encode()
+                    "received_at": now}}]}).encode()
     secret = ledger_webhook_secret(Settings(_env_file=None), secret_key)
     return httpx.post(f"{base_url}/api/ledger/events", content=body,
                       headers={"portal-signature": sign(secret, body, int(time.time())),

@@ -3,7 +3,7 @@ shows on the console's alert list, and staff can release it."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -18,10 +18,10 @@ from services.errors import Forbidden, LimitExceeded
 from services.invoices import get_invoice_detail, record_invoice_denial
 from services.principal import RequestInfo
 from services.runtime import Runtime
+from tests.clock import TODAY
 from tests.factories import Factory, principal_for
 from tests.web import sign_in
 
-TODAY = date(2026, 11, 26)
 SECRET = pyotp.random_base32(32)
 
 

@@ -5,7 +5,7 @@ but not change customers or tiers; every change is audited."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -35,10 +35,10 @@ from services.runtime import Runtime
 from services.sessions import resolve_session
 from services.sync_health import Health, quarantined_events, source_health
 from services.team import describe_invitation
+from tests.clock import TODAY
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory, principal_for
 from tests.ledger_events import invoice_event
 
-TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -36,10 +35,11 @@ from services.principal import Principal
 from services.settings import SECRET_KEY_FILE, Settings, get_settings
 from services.totp import seal_secret
 from tests import conftest
+from tests.clock import TODAY
 from tests.factories import TEST_SECRET_KEY, principal_for
 from tests.web import sign_in
 
-AS_OF = date(2026, 11, 26)
+AS_OF = TODAY
 OWNER = "owner@mueller.example"  # the demo's owner of its first customer
 SECRET = pyotp.random_base32(32)
 PDFS_BEFORE_BACKUP = 4

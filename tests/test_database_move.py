@@ -3,7 +3,6 @@ and audit chain included, into a new, empty database, or refuses and changes not
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +14,11 @@ from services.demo import DemoOptions, load_demo
 from services.documents.store import render_missing_documents
 from services.invoice_query import InvoiceQuery
 from services.invoices import list_invoices
+from tests.clock import TODAY
 from tests.conftest import CLI_SECRET_KEY
 from tests.factories import principal_for
 
-AS_OF = date(2026, 11, 26)
+AS_OF = TODAY
 pytestmark = pytest.mark.postgres
 
 

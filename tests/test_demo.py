@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +14,9 @@ from data.db import create_db_engine
 from data.migrate import upgrade_to_head
 from services.demo import DemoOptions, demo_logins, load_demo
 from services.passwords import verify_password
+from tests.clock import TODAY
 
-AS_OF = date(2026, 11, 26)
+AS_OF = TODAY
 OPTIONS = DemoOptions(customers=8, invoices=1500, seed=7, as_of=AS_OF, password="a demo passphrase")
 
 

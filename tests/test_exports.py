@@ -17,6 +17,7 @@ from sqlmodel import Session, func, select
 from data import AuditEvent, ExportJob, ExportStatus, InvoiceStatus, Notification, Role, utcnow
 from services.documents.exports import remove_expired_exports, run_export_job
 from services.runtime import Runtime
+from tests.clock import TODAY
 from tests.factories import Factory
 from tests.web import ORIGIN, sign_in
 
@@ -141,7 +142,7 @@ async def test_large_exports_run_in_the_background_with_a_private_expiring_link(
     job = session.exec(select(ExportJob)).one()
     assert job.status == ExportStatus.QUEUED and job.background and job.invoice_count == 7
 
-    run_export_job(lambda: Session(runtime.engine), runtime, job.id, date(2026, 11, 26))  # type: ignore[arg-type]
+    run_export_job(lambda: Session(runtime.engine), runtime, job.id, TODAY)  # type: ignore[arg-type]
     session.expire_all()
     job = session.get(ExportJob, job.id)
     assert job.status == ExportStatus.READY and job.progress == 7 and job.expires_at is not None  # type: ignore[union-attr]

@@ -49,6 +49,7 @@ from services.ledger.sources import poll_source
 from services.mailer import send_due_emails
 from services.runtime import Runtime
 from services.settings import LedgerSourceConfig
+from tests.clock import TODAY
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 from tests.ledger_events import FakeLedger, invoice_event, payment_event
 from tests.test_ledger_crash import fingerprint, run_worker
@@ -57,7 +58,6 @@ from tests.test_mailer import Inbox, free_port
 from tests.web import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 26)
 SECRET = pyotp.random_base32(32)
 SMTP_PORT = free_port()
 

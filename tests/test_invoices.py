@@ -12,9 +12,9 @@ from services.errors import Forbidden, NotFound
 from services.invoice_query import InvoiceQuery, Period, SortKey, parse_invoice_query, period_range
 from services.invoices import account_summary, get_invoice_detail, list_invoices, vendor_options
 from services.principal import Principal
+from tests.clock import TODAY, days
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 
-TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture
@@ -94,7 +94,8 @@ def test_the_tier_history_window_hides_old_settled_invoices_but_not_unpaid_ones(
 def test_summary_adds_up_per_currency(session: Session, make: Factory) -> None:
     customer = make.customer()
     make.invoice(customer=customer, currency="EUR", status=InvoiceStatus.ISSUED)  # 238.00 open
-    make.invoice(customer=customer, currency="EUR", status=InvoiceStatus.OVERDUE, amount_paid_minor=3800)  # 200.00
+    make.invoice(customer=customer, currency="EUR", status=InvoiceStatus.OVERDUE, amount_paid_minor=3800,
+                 issue_date=days(-40))  # 200.00, due 10 days ago
     usd = make.invoice(customer=customer, currency="USD", status=InvoiceStatus.PAID, amount_paid_minor=23800)
     session.add(Payment(external_id="p1", invoice_id=usd.id, amount_minor=23800, currency="USD",  # type: ignore[arg-type]
                         method=PaymentMethod.CARD, status=PaymentStatus.SUCCEEDED,

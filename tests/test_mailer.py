@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 
 import pytest
@@ -12,6 +11,7 @@ from sqlmodel import Session
 from data import Notification, NotificationKind, Role
 from services.mailer import send_due_emails
 from services.runtime import Runtime
+from tests.browser.chromium import free_port
 from tests.factories import Factory
 
 
@@ -22,12 +22,6 @@ class Inbox:
     async def handle_DATA(self, _server, _session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, Accounts, free_port
 from tests.conftest import ARTIFACTS, recreate_schema, test_database_url, with_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 800}
-DEMO_PASSWORD = "browser demo passphrase"
 LIVE_SECRET_KEY = "browser-test-secret-key-0123456789abcdef"
 PHONE = {"width": 390, "height": 844}
 
@@ -33,12 +29,6 @@ class LiveServer:
     base_url: str
     database_url: str
     data_dir: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -59,7 +49,7 @@ class PortalProcess:
 
 def start_portal_process(env: dict[str, str], log_path: Path, port: int | None = None) -> PortalProcess:
     """`python portal.py serve` with `env` on a free port; returns once /healthz answers."""
-    port = port or _free_port()
+    port = port or free_port()
     with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -142,39 +132,6 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-class Accounts:
-    """Signs demo users in through the real forms, enrolling TOTP at first use and keeping the
-    secrets, so later sign-ins of the same user take a fresh code."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.secrets: dict[str, str] = {}
-        self.last_code: dict[str, str] = {}
-
-    def sign_in(self, page, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
-        import pyotp
-
-        page.goto(f"{self.base_url}/login")
-        page.get_by_label("E-mail").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login/enroll" in url or "/login/mfa" in url)
-        if "/login/enroll" in page.url:
-            self.secrets[email] = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
-        totp = pyotp.TOTP(self.secrets[email])
-        code = totp.now()
-        while code == self.last_code.get(email):  # each time step is accepted once
-            time.sleep(1)
-            code = totp.now()
-        self.last_code[email] = code
-        page.get_by_label("Verification code").fill(code)
-        page.get_by_role("button", name="Verify" if "/login/mfa" in page.url else "Confirm and continue").click()
-        page.wait_for_url(lambda url: "/login" not in url)
-        if "/account/recovery-codes" in page.url:
-            page.get_by_test_id("continue").click()
-            page.wait_for_url(lambda url: "/account/recovery-codes" not in url)
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 from data import Customer, Invoice, JobLease, Vendor
+from tests.browser.chromium import free_port
 from tests.browser.conftest import (
     DEMO_PASSWORD,
     DESKTOP,
     ROOT,
     Accounts,
     PortalProcess,
-    _free_port,
     open_invoice_of,
     screenshot,
     server_environment,
@@ -98,7 +98,7 @@ def cluster(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[dict]
         processes[name] = start_portal_process(env | {"PORTAL_DATA_DIR": str(data_dir)}, tmp_path / f"{name}.log")
     nginx_dir = tmp_path / "nginx"
     nginx_dir.mkdir()
-    port = _free_port()
+    port = free_port()
     (nginx_dir / "nginx.conf").write_text(NGINX_CONF.format(
         dir=nginx_dir, port=port, port_a=processes["a"].base_url.rsplit(":", 1)[1],
         port_b=processes["b"].base_url.rsplit(":", 1)[1]))
