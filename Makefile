@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test migrate demo browser-deps clean
+.PHONY: run test bench-smoke migrate demo browser-deps clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,21 +26,27 @@ run: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) portal.py migrate
 
-## browser-deps: Debian's Chromium for the browser tests, poppler for PDF checks, nginx for the multi-process test
+## browser-deps: Debian's Chromium for the browser tests, poppler for PDF checks, nginx for the multi-process
+## test, faketime for the run under a shifted clock in .ci/run
 browser-deps:
-	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null && [ -x /usr/sbin/nginx ]; then exit 0; fi; \
+	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null && [ -x /usr/sbin/nginx ] \
+		&& command -v faketime >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium, poppler-utils and nginx-light …"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils nginx-light; \
+		echo "Installing Debian's chromium, poppler-utils, nginx-light and faketime …"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils nginx-light faketime; \
 	else \
-		echo "The browser tests need Debian's Chromium (/usr/bin/chromium), poppler-utils and nginx:"; \
-		echo "  sudo apt-get install chromium poppler-utils nginx-light"; \
+		echo "The browser tests need Debian's Chromium (/usr/bin/chromium), poppler-utils, nginx and faketime:"; \
+		echo "  sudo apt-get install chromium poppler-utils nginx-light faketime"; \
 		echo "or point PORTAL_CHROMIUM at another Chromium binary."; exit 1; \
 	fi
 
 ## test: install test needs (incl. Chromium), run the whole suite
 test: $(VENV)/.installed-test browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench-smoke: every benchmark at tiny sizes: each must run and print its figures (never a timing check)
+bench-smoke: $(VENV)/.installed-test browser-deps
+	$(PY) -m benchmarks.smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts *.egg-info

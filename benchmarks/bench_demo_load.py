@@ -16,16 +16,25 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchmarks.smoke import parse_args
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
 from services.demo import DemoOptions, load_demo
+
+# The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).
+FIGURES = (
+    '^invoices [\\d,]+ +lines [\\d,]+ +payments',
+    '^portal demo load: ',
+    '^raw sqlite3 copy: ',
+    '^ratio portal/raw: ',
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=1_000)
-    args = parser.parse_args()
+    args = parse_args(parser, invoices=300, customers=5)
     with tempfile.TemporaryDirectory() as folder:
         portal_db, baseline_db = Path(folder) / "portal.db", Path(folder) / "baseline.db"
         for path in (portal_db, baseline_db):

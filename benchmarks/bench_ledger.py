@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.smoke import parse_args
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
 from services.demo import DemoOptions, load_demo
@@ -24,6 +25,13 @@ from services.ledger.pipeline import ingest
 from services.runtime import start_runtime
 from services.settings import Settings
 from datetime import date
+
+# The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).
+FIGURES = (
+    '^portal: [\\d,]+ events applied',
+    '^replay of the same batch: ',
+    '^raw sqlite3 executemany of the same rows: ',
+)
 
 
 def make_events(count: int) -> list[dict]:
@@ -79,7 +87,7 @@ def raw_baseline(path: Path, events: list[dict]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000)
-    args = parser.parse_args()
+    args = parse_args(parser, events=200)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "portal.db"
         runtime = start_runtime(Settings(data_dir=Path(folder), database_url=f"sqlite:///{path}", secret_key="c" * 40,

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.live_portal import load_demo_portal, percentile, portal_env, push_secret, serving_portal, signed_push
+from benchmarks.smoke import parse_args
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, Accounts
 
 SECRET_KEY = "latency-benchmark-secret-key-0123456789"
@@ -33,6 +34,12 @@ addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
   }
 }).observe(document.body, {childList: true, subtree: true}));
 """
+
+# The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).
+FIGURES = (
+    '^ +1 page\\(s\\): 3/3 updates seen',
+    '^ +2 page\\(s\\): 6/6 updates seen',
+)
 
 
 def run(pages: int, events: int, folder: Path, port: int) -> tuple[list[float], list[float]]:
@@ -92,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--pages", default="1,50")
-    args = parser.parse_args()
+    args = parse_args(parser, events=3, pages="1,2")
     for pages in (int(p) for p in args.pages.split(",")):
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)

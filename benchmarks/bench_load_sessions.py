@@ -57,6 +57,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from benchmarks.live_portal import load_demo_portal, percentile, portal_env, push_secret, serving_portal, signed_push
+from benchmarks.smoke import parse_args
 from data import Customer, Document, Invoice, LedgerInbox, Role, User, utcnow
 from data.db import create_db_engine
 from services.passwords import hash_password
@@ -73,6 +74,14 @@ ELEMENT = re.compile(r'"tag":')
 ACK_SECONDS = 3.0  # nicegui.js acks the last message id this often
 BASELINE_EVENTS = 20  # with one open dashboard, before the others sign in
 GC_PROBE = Path(__file__).resolve().parent / "gc_probe"
+
+# The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).
+FIGURES = (
+    '^Baseline: 1 open dashboard',
+    '^Load: 4 open dashboards',
+    'KiB per connected dashboard',
+    '^Errors in the whole run',
+)
 
 
 class Errors:
@@ -586,7 +595,7 @@ def main() -> None:
     parser.add_argument("--log", type=Path, help="keep the server's output in this file")
     parser.add_argument("--gc-probe", action="store_true",
                         help="report the server's slow garbage collections (benchmarks/gc_probe on its PYTHONPATH)")
-    args = parser.parse_args()
+    args = parse_args(parser, sessions=4, customers=1, events=3, rate=2.0)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         # One address signs everybody in: lift the per-IP sign-in throttle for the run.

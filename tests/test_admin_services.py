@@ -39,6 +39,8 @@ from tests.clock import TODAY
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory, principal_for
 from tests.ledger_events import invoice_event
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from services.sessions import token_hash
 from tests.factories import TEST_PASSWORD, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 SECRET = pyotp.random_base32(32)
 
 

@@ -24,6 +24,8 @@ from services.sessions import resolve_session
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 SECRET = pyotp.random_base32(32)
 
 

@@ -16,6 +16,8 @@ from services.demo import DemoOptions, demo_logins, load_demo
 from services.passwords import verify_password
 from tests.clock import TODAY
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 AS_OF = TODAY
 OPTIONS = DemoOptions(customers=8, invoices=1500, seed=7, as_of=AS_OF, password="a demo passphrase")
 

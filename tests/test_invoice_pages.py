@@ -13,6 +13,8 @@ from data import AuditEvent, InvoiceStatus, Role, SupportRequest
 from tests.factories import Factory
 from tests.web import sign_in
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 SECRET = pyotp.random_base32(32)
 XSS = ['<img src=x onerror="alert(1)">', "javascript:alert(2)", "<script>alert(3)</script>", "Ωmega ‮rtl‬ 🧾 zero\u200bwidth"]
 

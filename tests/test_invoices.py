@@ -15,6 +15,8 @@ from services.principal import Principal
 from tests.clock import TODAY, days
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ from services.settings import ledger_webhook_secret
 from tests.factories import Factory
 from tests.ledger_events import invoice_event, payment_event
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 SOURCE = "ledger"
 
 

@@ -19,6 +19,8 @@ from services.settings import LedgerSourceConfig
 from tests.factories import Factory
 from tests.ledger_events import FakeLedger, invoice_event
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 
 @pytest.fixture
 def fake_ledger(session: Session, make: Factory) -> Iterator[FakeLedger]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyotp
+import pytest
 from nicegui import ui
 from nicegui.testing import User as SimUser
 from sqlmodel import Session, func, select
@@ -14,6 +15,8 @@ from services.runtime import Runtime
 from tests.factories import Factory
 from tests.ledger_events import invoice_event, payment_event
 from tests.web import sign_in
+
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
 
 SECRET = pyotp.random_base32(32)
 

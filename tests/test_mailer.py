@@ -14,6 +14,8 @@ from services.runtime import Runtime
 from tests.browser.chromium import free_port
 from tests.factories import Factory
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 
 class Inbox:
     def __init__(self) -> None:

@@ -19,6 +19,8 @@ from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
 from tests.web import ORIGIN, post_login, sign_in
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 SECRET = pyotp.random_base32(32)
 
 

@@ -22,6 +22,8 @@ from services.time import today_for
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 from tests.web import sign_in
 
+pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
+
 KIRITIMATI, PAGO_PAGO = "Pacific/Kiritimati", "Pacific/Pago_Pago"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, Accounts, LiveServer, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.dates]
 
 
 def _wait_for_query(page, fragment: str) -> None:  # type: ignore[no-untyped-def]

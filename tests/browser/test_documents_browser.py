@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, Accounts, LiveServer, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.dates]
 
 
 def test_download_an_invoice_pdf_and_a_year_archive(browser, live_server: LiveServer, accounts: Accounts,  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import DEMO_PASSWORD, PHONE, LiveServer, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.dates]
 
 
 def test_first_login_enrols_totp_and_logout_kills_the_cookie(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, LIVE_SECRET_KEY, Accounts, LiveServer, open_invoice_of, screenshot
 from tests.ledger_events import push_full_payment
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.dates]
 
 
 def test_an_open_dashboard_shows_a_pushed_payment_within_two_seconds(browser, live_server: LiveServer,  # type: ignore[no-untyped-def]

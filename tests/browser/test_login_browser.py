@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.dates]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
