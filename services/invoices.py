@@ -83,7 +83,9 @@ def invoice_filter_conditions(access: CustomerAccess, query: InvoiceQuery, today
         conditions.append(Invoice.issue_date <= date_to)  # type: ignore[arg-type]
     if query.vendor_ids:
         conditions.append(Invoice.vendor_id.in_(query.vendor_ids))  # type: ignore[attr-defined]
-    if query.number:
+    if query.number and "\x00" in query.number:
+        conditions.append(sa.false())  # no number holds a NUL byte, and PostgreSQL refuses one in a query
+    elif query.number:
         key = query.number.lower()  # number_key is lower-cased: the search is case-insensitive
         if dialect == "sqlite":
             # A range on the binary-collated key uses the index; SQLite's LIKE would not.
