@@ -110,6 +110,13 @@ def status_condition(status: InvoiceStatus, today: date) -> sa.ColumnElement[boo
     return Invoice.status == status  # type: ignore[return-value]
 
 
+def _row_select():  # type: ignore[no-untyped-def]
+    """The columns of an `InvoiceRow`, in its order (see `_invoice_row`)."""
+    return (select(Invoice.id, Invoice.number, Vendor.name, Invoice.issue_date, Invoice.due_date, Invoice.currency,
+                   Invoice.total_minor, Invoice.amount_paid_minor, Invoice.status)
+            .join(Vendor, Vendor.id == Invoice.vendor_id))
+
+
 def _invoice_row(row: sa.Row, today: date) -> InvoiceRow:  # type: ignore[type-arg]
     invoice_id, number, vendor_name, issue_date, due_date, currency, total_minor, paid_minor, status = row
     return InvoiceRow(invoice_id, number, vendor_name, issue_date, due_date, currency, total_minor, paid_minor,
@@ -125,9 +132,7 @@ def list_invoices(db: Session, principal: Principal, query: InvoiceQuery, today:
     order = [column.desc() if query.descending else column.asc() for column in columns]  # type: ignore[attr-defined]
     page = min(query.page, max(1, -(-total // query.page_size)))
     statement = (
-        select(Invoice.id, Invoice.number, Vendor.name, Invoice.issue_date, Invoice.due_date, Invoice.currency,
-               Invoice.total_minor, Invoice.amount_paid_minor, Invoice.status)
-        .join(Vendor, Vendor.id == Invoice.vendor_id)
+        _row_select()
         .where(*conditions).order_by(*order).offset((page - 1) * query.page_size).limit(query.page_size)
     )
     rows = [_invoice_row(row, today) for row in db.exec(statement).all()]
@@ -140,9 +145,7 @@ def invoice_rows(db: Session, principal: Principal, invoice_ids: set[int], today
         return []
     access = customer_access(db, principal, today)
     statement = (
-        select(Invoice.id, Invoice.number, Vendor.name, Invoice.issue_date, Invoice.due_date, Invoice.currency,
-               Invoice.total_minor, Invoice.amount_paid_minor, Invoice.status)
-        .join(Vendor, Vendor.id == Invoice.vendor_id)
+        _row_select()
         .where(*access.invoice_conditions(), Invoice.id.in_(sorted(invoice_ids)))  # type: ignore[union-attr]
     )
     return [_invoice_row(row, today) for row in db.exec(statement).all()]
