@@ -10,7 +10,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from services.settings import share_nicegui_storage
+from services.config.settings import share_nicegui_storage
 
 share_nicegui_storage()  # before NiceGUI is imported: it picks its storage backend at import
 
@@ -18,10 +18,11 @@ from nicegui import app, ui  # noqa: E402
 
 from components.theme import BRAND_NAME
 from data.migrate import schema_is_current, upgrade_to_head
-from services.demo import DEFAULT_DEMO_PASSWORD, DemoOptions, database_has_customers, demo_logins, load_demo
+from services.config.runtime import Runtime, start_runtime, unit_of_work
+from services.config.settings import Settings, get_settings
+from services.demo.dataset import database_has_customers, demo_logins, load_demo
+from services.demo.options import DEFAULT_DEMO_PASSWORD, DemoOptions
 from services.errors import InvalidInput, PortalError
-from services.runtime import Runtime, start_runtime, unit_of_work
-from services.settings import Settings, get_settings
 
 
 def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> None:
@@ -32,7 +33,7 @@ def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = N
     register_pages()
     register_routes(app)
     if runtime.settings.redis_url:
-        from services.events import RedisRelay, bus
+        from services.notifications.live import RedisRelay, bus
 
         relay = RedisRelay(runtime.settings.redis_url, bus)
         app.on_startup(relay.start)
@@ -80,7 +81,7 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
             load_demo(runtime.engine, DemoOptions(), runtime.secret_key)
         _print_demo_logins(f"{DEFAULT_DEMO_PASSWORD}, unless the demo was loaded with --password")
     host, port = args.host or settings.host, args.port or settings.port
-    from services.background import start_background_jobs
+    from services.operations.background import start_background_jobs
 
     local_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
@@ -123,7 +124,7 @@ def command_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
     from data import Role
-    from services.users import create_user
+    from services.auth.users import create_user
 
     start_runtime(settings)
     password = _read_new_password()
@@ -144,7 +145,7 @@ def _read_new_password() -> str:
 
 
 def command_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from services.backup import backup_database
+    from services.operations.backup import backup_database
 
     runtime = start_runtime(settings)
     path = backup_database(runtime.engine, Path(args.path))
@@ -153,7 +154,7 @@ def command_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from services.backup import require_secret_key, restore_database
+    from services.operations.backup import require_secret_key, restore_database
 
     require_secret_key(settings)  # before start_runtime, which would generate a new (wrong) key
     runtime = start_runtime(settings)
@@ -170,7 +171,7 @@ def command_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_ledger_secret(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.settings import ledger_webhook_secret
+    from services.config.settings import ledger_webhook_secret
 
     runtime = start_runtime(settings)
     print(ledger_webhook_secret(settings, runtime.secret_key))
@@ -178,7 +179,7 @@ def command_ledger_secret(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def command_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.audit import verify_audit_chain
+    from services.audit.chain import verify_audit_chain
 
     runtime = start_runtime(settings)
     with unit_of_work() as db:
@@ -195,8 +196,8 @@ def command_move_to(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
     from data.db import create_db_engine
-    from services.audit import verify_audit_chain
-    from services.database_move import move_database
+    from services.audit.chain import verify_audit_chain
+    from services.operations.database_move import move_database
 
     runtime = start_runtime(settings)
     target = create_db_engine(args.url)

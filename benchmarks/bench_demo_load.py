@@ -19,7 +19,8 @@ from pathlib import Path
 from benchmarks.smoke import parse_args
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.demo import DemoOptions, load_demo
+from services.demo.dataset import load_demo
+from services.demo.options import DemoOptions
 
 # The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).
 FIGURES = (

@@ -24,7 +24,6 @@ import tempfile
 import time
 import zipfile
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -35,16 +34,17 @@ from benchmarks.smoke import parse_args
 from data import Document, ExportJob, ExportStatus, Invoice, Role, User
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.demo import DemoOptions, load_demo
+from services.config.runtime import start_runtime
+from services.config.settings import Settings
+from services.demo.dataset import load_demo
+from services.demo.options import DemoOptions
 from services.documents.downloads import download_invoice_pdf
 from services.documents.exports import ExportSelection, export_steps
 from services.documents.render import _POLICY, HERE, invoice_html, link_callback, render_invoice_pdf
-from services.formatting import Formatter
-from services.invoice_query import InvoiceQuery
-from services.invoices import build_invoice_detail
+from services.invoices.list_query import InvoiceQuery
+from services.invoices.queries import build_invoice_detail
+from services.localization.formatting import Formatter
 from services.principal import Principal
-from services.runtime import start_runtime
-from services.settings import Settings
 
 AS_OF = date(2026, 11, 26)
 
@@ -87,8 +87,8 @@ def bench_render(db: Session, repeat: int) -> None:
     for lines in (20, 200):
         detail = detail_with_lines(db, lines)
         html = invoice_html(detail, fmt)
-        ours = timed(lambda: render_invoice_pdf(detail, fmt), repeat)
-        raw = timed(lambda: pisa.CreatePDF(html, dest=io.BytesIO(), link_callback=link_callback,
+        ours = timed(lambda detail=detail: render_invoice_pdf(detail, fmt), repeat)
+        raw = timed(lambda html=html: pisa.CreatePDF(html, dest=io.BytesIO(), link_callback=link_callback,
                                            resource_policy=_POLICY, path=str(HERE / "invoice.html")), repeat)
         print(f"render {lines:>3} lines   p50 {statistics.median(ours):7.1f} ms  p95 {p95(ours):7.1f} ms   "
               f"raw xhtml2pdf p50 {statistics.median(raw):7.1f} ms   ratio {statistics.median(ours) / statistics.median(raw):.2f}x")
@@ -169,7 +169,7 @@ def bench_archives(sizes: list[int], folder: Path) -> None:
             child.start()
             child.join()
             results[kind] = queue.get()
-        (ours, our_rss, our_mb), (raw, raw_rss, raw_mb) = results["portal"], results["raw"]
+        (ours, our_rss, our_mb), (raw, raw_rss, _raw_mb) = results["portal"], results["raw"]
         print(f"archive {size:>6,} invoices  {ours:6.1f} s  peak RSS {our_rss:6.0f} MB  ({our_mb:,.0f} MB zip)   "
               f"raw sqlite3+zipfile {raw:5.1f} s  peak RSS {raw_rss:6.0f} MB   ratio {ours / raw:.1f}x")
 

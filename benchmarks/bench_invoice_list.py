@@ -27,9 +27,10 @@ from benchmarks.smoke import parse_args
 from data import Invoice, InvoiceStatus, Role, User, Vendor
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.demo import DemoOptions, database_has_customers, load_demo
-from services.invoice_query import InvoiceQuery, Period, SortKey
-from services.invoices import list_invoices
+from services.demo.dataset import database_has_customers, load_demo
+from services.demo.options import DemoOptions
+from services.invoices.list_query import InvoiceQuery, Period, SortKey
+from services.invoices.queries import list_invoices
 from services.principal import Principal
 
 AS_OF = date(2026, 11, 26)

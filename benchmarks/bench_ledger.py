@@ -15,16 +15,16 @@ import json
 import sqlite3
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from benchmarks.smoke import parse_args
-from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.demo import DemoOptions, load_demo
+from services.config.runtime import start_runtime
+from services.config.settings import Settings
+from services.demo.dataset import load_demo
+from services.demo.options import DemoOptions
 from services.ledger.pipeline import ingest
-from services.runtime import start_runtime
-from services.settings import Settings
-from datetime import date
 
 # The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).
 FIGURES = (

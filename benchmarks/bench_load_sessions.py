@@ -60,8 +60,8 @@ from benchmarks.live_portal import load_demo_portal, percentile, portal_env, pus
 from benchmarks.smoke import parse_args
 from data import Customer, Document, Invoice, LedgerInbox, Role, User, utcnow
 from data.db import create_db_engine
-from services.passwords import hash_password
-from services.totp import new_secret, seal_secret
+from services.auth.passwords import hash_password
+from services.auth.totp import new_secret, seal_secret
 from tests.browser.chromium import DEMO_PASSWORD, free_port
 from tests.ledger_events import invoice_event
 

@@ -14,8 +14,8 @@ from typing import IO
 
 import httpx
 
+from services.config.settings import Settings, ledger_webhook_secret
 from services.ledger.signature import sign
-from services.settings import Settings, ledger_webhook_secret
 from tests.browser.chromium import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from nicegui import ui
 
-from services.passwords import MIN_LENGTH
+from services.auth.passwords import MIN_LENGTH
 
 
 def post_form(action: str, *, hidden: Mapping[str, str] | None = None) -> ui.element:

@@ -6,8 +6,8 @@ from nicegui import ui
 
 from components.status_badge import status_badge
 from data.types import PaymentStatus
-from services.formatting import Formatter
-from services.invoices import InvoiceDetail, PartyView
+from services.invoices.queries import InvoiceDetail, PartyView
+from services.localization.formatting import Formatter
 
 
 def invoice_header(detail: InvoiceDetail, fmt: Formatter) -> None:

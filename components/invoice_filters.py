@@ -9,9 +9,9 @@ from nicegui import ui
 
 from components.date_range import date_range_inputs
 from data.types import InvoiceStatus
-from services.invoice_query import CUSTOMER_STATUSES, PERIOD_LABELS, InvoiceQuery, Period
-from services.invoice_status import STATUS_LABELS
-from services.invoices import VendorOption
+from services.invoices.list_query import CUSTOMER_STATUSES, PERIOD_LABELS, InvoiceQuery, Period
+from services.invoices.queries import VendorOption
+from services.invoices.status import STATUS_LABELS
 
 ALL_DATES = "all"
 

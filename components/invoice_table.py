@@ -13,8 +13,8 @@ from datetime import date
 from nicegui import ui
 
 from components.status_badge import status_badge
-from services.invoice_query import SortKey
-from services.invoices import InvoiceRow
+from services.invoices.list_query import SortKey
+from services.invoices.queries import InvoiceRow
 
 COLUMNS: list[tuple[str, SortKey | None, str]] = [
     ("Number", SortKey.NUMBER, "text-left"), ("Vendor", None, "text-left"),

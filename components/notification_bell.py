@@ -8,7 +8,7 @@ from datetime import datetime
 
 from nicegui import ui
 
-from services.notifications import NotificationView
+from services.notifications.alerts import NotificationView
 
 
 class NotificationBell:

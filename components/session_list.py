@@ -8,7 +8,7 @@ from datetime import datetime
 
 from nicegui import ui
 
-from services.sessions import ActiveSession
+from services.auth.sessions import ActiveSession
 
 _BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
              ("Chromium/", "Chromium"), ("Safari/", "Safari")]

@@ -3,7 +3,7 @@
 from nicegui import ui
 
 from data.types import InvoiceStatus
-from services.invoice_status import STATUS_LABELS
+from services.invoices.status import STATUS_LABELS
 
 # Text and background pairs with at least 4.5:1 contrast.
 _STYLES = {

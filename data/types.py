@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
@@ -80,6 +81,10 @@ class InvoiceStatus(str, enum.Enum):
     OVERDUE = "overdue"
     VOID = "void"
     REFUNDED = "refunded"
+
+
+# Unpaid and still owed: what the open balance, overdue and unpaid-always-visible rules count.
+OPEN_STATUSES = frozenset({InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE})
 
 
 class PaymentStatus(str, enum.Enum):

@@ -1,16 +1,10 @@
-"""One module per screen. `register_pages` binds each to its path (called once per app start)."""
+"""One module per customer screen, and the staff console in `pages.staff`. `register_pages` binds each to
+its path (called once per app start). Pages import web, components and services; never routes, and of data only the enums in
+`data.types`."""
 
 from nicegui import ui
 
 from pages import (
-    admin_audit,
-    admin_customers,
-    admin_ledger,
-    admin_metrics,
-    admin_overview,
-    admin_questions,
-    admin_tiers,
-    admin_users,
     dashboard,
     export,
     invitation,
@@ -22,6 +16,7 @@ from pages import (
     team,
     verify,
 )
+from pages.staff import audit, customers, ledger, metrics, overview, questions, tiers, users
 
 
 def register_pages() -> None:
@@ -36,12 +31,12 @@ def register_pages() -> None:
     ui.page("/export", title="Export")(export.export_page)
     ui.page("/invite/{token}", title="Accept invitation")(invitation.invitation_page)
     ui.page("/", title="Invoices")(dashboard.dashboard_page)
-    ui.page("/admin", title="Staff console")(admin_overview.overview_page)
-    ui.page("/admin/customers", title="Customers")(admin_customers.customers_page)
-    ui.page("/admin/users", title="Users")(admin_users.users_page)
-    ui.page("/admin/tiers", title="Tiers")(admin_tiers.tiers_page)
-    ui.page("/admin/audit", title="Audit trail")(admin_audit.audit_page)
-    ui.page("/admin/ledger", title="Ledger sync")(admin_ledger.ledger_page)
-    ui.page("/admin/metrics", title="Metrics")(admin_metrics.metrics_page)
-    ui.page("/admin/questions", title="Billing questions")(admin_questions.questions_page)
+    ui.page("/admin", title="Staff console")(overview.overview_page)
+    ui.page("/admin/customers", title="Customers")(customers.customers_page)
+    ui.page("/admin/users", title="Users")(users.users_page)
+    ui.page("/admin/tiers", title="Tiers")(tiers.tiers_page)
+    ui.page("/admin/audit", title="Audit trail")(audit.audit_page)
+    ui.page("/admin/ledger", title="Ledger sync")(ledger.ledger_page)
+    ui.page("/admin/metrics", title="Metrics")(metrics.metrics_page)
+    ui.page("/admin/questions", title="Billing questions")(questions.questions_page)
     ui.page("/invoices/{invoice_id}", title="Invoice")(invoice.invoice_page)

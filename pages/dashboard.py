@@ -18,14 +18,11 @@ from components.notice import notice
 from components.pagination import pagination
 from components.status_badge import set_status
 from components.summary_cards import SummaryCards
-from pages.access import page_principal
-from pages.formatting import formatter_for
-from pages.layout import signed_in_frame_live
-from pages.shared_reads import SharedRead
-from services.audit import record_audit
-from services.invoice_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
-from services.events import LiveEvent
-from services.invoices import (
+from services.audit.trail import record_audit
+from services.auth.permissions import Capability, customer_access
+from services.config.runtime import current_runtime, unit_of_work
+from services.invoices.list_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
+from services.invoices.queries import (
     AccountSummary,
     InvoicePage,
     InvoiceRow,
@@ -34,9 +31,13 @@ from services.invoices import (
     list_invoices,
     vendor_options,
 )
-from services.permissions import Capability, customer_access
-from services.runtime import current_runtime, unit_of_work
-from services.time import today_for
+from services.localization.today import today_for
+from services.notifications.live import LiveEvent
+from web.layout import signed_in_frame_live
+from web.page_access import page_principal
+from web.shared_reads import SharedRead
+from web.viewer_format import formatter_for
+
 
 def show_totals(cards: SummaryCards, totals: AccountSummary) -> None:
     cards.update(open_by_currency=totals.open_by_currency, open_count=totals.open_count,

@@ -11,12 +11,12 @@ from components.export_list import export_list
 from components.forms import ExportForm
 from components.headings import page_heading
 from components.notice import notice
-from pages.formatting import formatter_for
-from pages.layout import signed_in_frame
+from services.config.runtime import current_runtime, unit_of_work
 from services.documents.exports import ExportSelection, my_exports, preview_export
-from services.invoice_query import PERIOD_LABELS, InvoiceQuery, Period
-from services.runtime import current_runtime, unit_of_work
-from services.time import today_for
+from services.invoices.list_query import PERIOD_LABELS, InvoiceQuery, Period
+from services.localization.today import today_for
+from web.layout import signed_in_frame
+from web.viewer_format import formatter_for
 
 PROBLEMS = {
     "empty": "No invoices match this selection; there is nothing to export.",

@@ -7,9 +7,9 @@ from nicegui import ui
 from components.forms import new_password_inputs, post_form
 from components.frame import frame
 from components.notice import notice
-from services.account import PASSWORD_CHANGE_PROBLEMS
-from services.runtime import unit_of_work
-from services.team import describe_invitation
+from services.auth.account import PASSWORD_CHANGE_PROBLEMS
+from services.auth.team import describe_invitation
+from services.config.runtime import unit_of_work
 
 PROBLEMS = PASSWORD_CHANGE_PROBLEMS | {"expired": "This invitation link is not valid any more. Ask for a new one."}
 

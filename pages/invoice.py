@@ -7,17 +7,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import ui
 
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
-from pages.access import page_principal
-from pages.formatting import formatter_for
-from pages.layout import signed_in_frame_live
-from routes.plain_pages import invoice_not_found, throttled
-from services.events import LiveEvent
+from services.config.runtime import current_runtime, unit_of_work
 from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
-from services.invoices import get_invoice_detail, record_invoice_denial
-from services.runtime import current_runtime, unit_of_work
-from services.support import ask_about_invoice
-from services.time import today_for
+from services.invoices.queries import get_invoice_detail, record_invoice_denial
+from services.invoices.questions import ask_about_invoice
+from services.localization.today import today_for
+from services.notifications.live import LiveEvent
+from web.layout import signed_in_frame_live
+from web.page_access import page_principal
+from web.refusals import invoice_not_found, throttled
+from web.viewer_format import formatter_for
+
 
 def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectResponse | None:
     principal = page_principal(request)

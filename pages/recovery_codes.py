@@ -7,10 +7,10 @@ from nicegui import ui
 
 from components.headings import page_heading
 from components.notice import notice
-from pages.layout import signed_in_frame
-from routes.web_session import safe_next_path
-from services.login import take_pending_recovery_codes
-from services.runtime import current_runtime, unit_of_work
+from services.auth.login import take_pending_recovery_codes
+from services.config.runtime import current_runtime, unit_of_work
+from web.layout import signed_in_frame
+from web.session_cookie import safe_next_path
 
 
 def recovery_codes_page(request: Request, next: str = "/") -> None:  # noqa: A002

@@ -10,10 +10,10 @@ from components.forms import post_form
 from components.frame import frame
 from components.headings import page_heading
 from components.notice import notice
-from routes.web_session import read_session_token, safe_next_path
-from services import login
-from services.runtime import current_runtime, unit_of_work
-from services.totp import quote_secret_for_display
+from services.auth import login
+from services.auth.totp import quote_secret_for_display
+from services.config.runtime import current_runtime, unit_of_work
+from web.session_cookie import read_session_token, safe_next_path
 
 CODE_PROBLEM = "That code did not work. Enter the newest code from your app (or an unused recovery code)."
 

@@ -8,19 +8,18 @@ from nicegui import ui
 from components.forms import new_password_inputs, post_form
 from components.notice import notice
 from components.session_list import session_list
-from pages.formatting import formatter_for
-from pages.layout import signed_in_frame
-from services.account import PASSWORD_CHANGE_PROBLEMS
+from services.auth.account import PASSWORD_CHANGE_PROBLEMS
+from services.auth.permissions import customer_access
+from services.auth.recovery_codes import remaining_recovery_codes
+from services.auth.sessions import active_sessions
+from services.auth.users import set_preferences
+from services.config.runtime import current_runtime, unit_of_work
 from services.errors import InvalidInput
-from services.formatting import OFFERED_LOCALES, locale_label, timezone_choices
-from services.notifications import KIND_LABELS, preferences, set_preference
-from services.permissions import customer_access
-from services.time import today_for
-from services.recovery_codes import remaining_recovery_codes
-from services.runtime import current_runtime, unit_of_work
-from services.sessions import active_sessions
-from services.users import set_preferences
-
+from services.localization.formatting import OFFERED_LOCALES, locale_label, timezone_choices
+from services.localization.today import today_for
+from services.notifications.alerts import KIND_LABELS, preferences, set_preference
+from web.layout import signed_in_frame
+from web.viewer_format import formatter_for
 
 
 def settings_page(request: Request, password: str = "", ended: str = "", saved: str = "") -> None:

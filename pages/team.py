@@ -10,17 +10,16 @@ from components.dialogs import confirm
 from components.headings import page_heading
 from components.invitation_link import invitation_link
 from data.types import Role
-from pages.access import page_principal
-from pages.actions import attempt
-from pages.formatting import formatter_for
-from pages.layout import signed_in_frame
-from routes.plain_pages import plain_page
+from services.auth.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
+from services.auth.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
+from services.config.runtime import current_runtime, unit_of_work
 from services.errors import Forbidden, NotFound
-from services.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
-from services.runtime import current_runtime, unit_of_work
-from services.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
-from services.time import today_for
-
+from services.localization.today import today_for
+from web.actions import attempt
+from web.layout import signed_in_frame
+from web.page_access import page_principal
+from web.refusals import plain_page
+from web.viewer_format import formatter_for
 
 
 def team_page(request: Request) -> HTMLResponse | None:

@@ -7,12 +7,12 @@ from nicegui import events, ui
 
 from components.headings import page_heading
 from components.notice import notice
-from pages.formatting import formatter_for
-from pages.layout import signed_in_frame
+from services.config.runtime import current_runtime, unit_of_work
 from services.documents.downloads import MAX_VERIFY_BYTES, Verification, verify_document
 from services.errors import Forbidden, InvalidInput
-from services.runtime import current_runtime, unit_of_work
-from services.time import today_for
+from services.localization.today import today_for
+from web.layout import signed_in_frame
+from web.viewer_format import formatter_for
 
 
 def verify_page(request: Request) -> None:

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from routes.web_session import read_session_token
-from services.runtime import current_runtime, unit_of_work
-from services.sessions import SessionState, resolve_session
+from services.auth.sessions import SessionState, resolve_session
+from services.config.runtime import current_runtime, unit_of_work
+from web.session_cookie import read_session_token
 
 # /api/ledger/events authenticates each request by its HMAC signature instead of a session.
 PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico", "/api/ledger/events"})

@@ -9,18 +9,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from routes.web_session import (
+from services.auth import account, login, team
+from services.auth.throttle import rate_limiter
+from services.config.runtime import current_runtime, unit_of_work
+from services.errors import InvalidInput, NotFound
+from web.session_cookie import (
     clear_session_cookie,
     read_session_token,
+    refuse_foreign_origin,
     request_info,
     safe_next_path,
-    refuse_foreign_origin,
     set_session_cookie,
 )
-from services import account, login, team
-from services.errors import InvalidInput, NotFound
-from services.runtime import current_runtime, unit_of_work
-from services.throttle import rate_limiter
 
 FormText = Annotated[str, Form(max_length=4096)]
 THROTTLED_PAGE = (

@@ -7,13 +7,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from routes.plain_pages import invoice_not_found, plain_page, throttled
-from routes.web_session import request_info
+from services.config.runtime import current_runtime, unit_of_work
 from services.documents.downloads import download_invoice_pdf
 from services.errors import Forbidden, LimitExceeded, NotFound
-from services.invoices import record_invoice_denial
-from services.runtime import current_runtime, unit_of_work
-from services.time import today_for
+from services.invoices.queries import record_invoice_denial
+from services.localization.today import today_for
+from web.refusals import invoice_not_found, plain_page, throttled
+from web.session_cookie import request_info
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlmodel import Session
 
 from routes.documents import attachment_header
-from routes.web_session import refuse_foreign_origin, request_info
-from services.audit import record_audit
+from services.audit.trail import record_audit
+from services.config.runtime import current_runtime, unit_of_work
 from services.documents.exports import ExportSelection, export_download, iter_file, start_export, stream_export
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
-from services.runtime import current_runtime, unit_of_work
-from services.time import today_for
+from services.localization.today import today_for
+from web.session_cookie import refuse_foreign_origin, request_info
 
 router = APIRouter(include_in_schema=False)
 MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from data.db import database_status
-from services.runtime import current_runtime
+from services.config.runtime import current_runtime
 
 router = APIRouter()
 

@@ -13,11 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from services.config.runtime import current_runtime
+from services.config.settings import ledger_webhook_secret
 from services.ledger.pipeline import ingest
 from services.ledger.schema import LedgerEvent
 from services.ledger.signature import HEADER, SignatureError, verify
-from services.runtime import current_runtime
-from services.settings import ledger_webhook_secret
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 

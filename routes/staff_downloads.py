@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from routes.documents import attachment_header
-from routes.web_session import request_info
-from services.audit_viewer import audit_csv, parse_audit_filter
+from services.config.runtime import current_runtime, unit_of_work
 from services.errors import NotFound, PortalError
-from services.metrics import operational_metrics, series_csv
-from services.metrics_query import parse_metrics_query
-from services.runtime import current_runtime, unit_of_work
-from services.time import today_for
+from services.localization.today import today_for
+from services.staff.audit_viewer import audit_csv, parse_audit_filter
+from services.staff.metrics import operational_metrics, series_csv
+from services.staff.metrics_query import parse_metrics_query
+from web.session_cookie import request_info
 
 router = APIRouter(include_in_schema=False)
 

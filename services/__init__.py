@@ -1,1 +1,7 @@
-"""The business: everything the portal does, with no knowledge of the web or of NiceGUI."""
+"""The business: everything the portal does, with no knowledge of the web or of NiceGUI.
+
+One package per domain, layered (each may import those below it, never above; pyproject.toml's
+import-linter contracts check it): operations → demo → staff → ledger | documents → notifications →
+invoices → auth → audit → config | localization. Below them all, the shared vocabulary as plain
+modules: `errors` (domain errors), `principal` (who acts, from where), `money`, `csv_text` and
+`url_params`. Services import `data`, never `nicegui`, `fastapi` or anything of the web."""

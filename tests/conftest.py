@@ -30,9 +30,9 @@ from sqlmodel import Session
 import data
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.events import bus
-from services.runtime import Runtime, start_runtime
-from services.settings import Settings, get_settings
+from services.config.runtime import Runtime, start_runtime
+from services.config.settings import Settings, get_settings
+from services.notifications.live import bus
 from tests.factories import TEST_SECRET_KEY, Factory
 
 POSTGRES_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

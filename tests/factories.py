@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Role, Tier, User, Vendor, utcnow
+from services.auth.passwords import hash_password
+from services.auth.totp import seal_secret
 from services.money import line_amounts
-from services.passwords import hash_password
 from services.principal import Principal
-from services.totp import seal_secret
 from tests.clock import days
 
 _counter = itertools.count(1)

@@ -10,10 +10,10 @@ import os
 import signal
 import sys
 
+from services.config.runtime import start_runtime
+from services.config.settings import Settings
 from services.ledger import apply
 from services.ledger.pipeline import ingest
-from services.runtime import start_runtime
-from services.settings import Settings
 
 
 def main() -> None:

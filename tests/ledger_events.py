@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from services.config.settings import Settings, ledger_webhook_secret
 from services.ledger.signature import sign
 from services.money import to_decimal
-from services.settings import Settings, ledger_webhook_secret
 from tests.clock import FROZEN_NOW, days
 
 _ids = itertools.count(1)

@@ -11,13 +11,14 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 
 from data import AccessAlert, AuditEvent, Role, utcnow
-from services.access_monitor import list_alerts, resolve_alert, throttled_until
-from services.audit import record_audit
+from services.audit.monitor import throttled_until
+from services.audit.trail import record_audit
+from services.config.runtime import Runtime
 from services.documents.downloads import download_invoice_pdf
 from services.errors import Forbidden, LimitExceeded
-from services.invoices import get_invoice_detail, record_invoice_denial
+from services.invoices.queries import get_invoice_detail, record_invoice_denial
 from services.principal import RequestInfo
-from services.runtime import Runtime
+from services.staff.access_alerts import list_alerts, resolve_alert
 from tests.clock import TODAY
 from tests.factories import Factory, principal_for
 from tests.web import sign_in

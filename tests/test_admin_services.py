@@ -13,8 +13,18 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import AuditEvent, InboxStatus, Invitation, LedgerInbox, Role, User, utcnow
-from services import admin_users
-from services.admin_customers import (
+from services.auth.login import sign_in_with_password, verify_second_factor
+from services.auth.permissions import Capability, customer_access
+from services.auth.sessions import resolve_session
+from services.auth.team import describe_invitation
+from services.config.runtime import Runtime
+from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
+from services.invoices.queries import get_invoice_detail
+from services.ledger.pipeline import ingest, replay
+from services.principal import RequestInfo
+from services.staff import users as admin_users
+from services.staff.audit_viewer import AuditFilter, audit_csv, check_audit_chain, search_audit
+from services.staff.customers import (
     CustomerInput,
     TierInput,
     invite_owner,
@@ -24,17 +34,7 @@ from services.admin_customers import (
     save_tier,
     set_customer_active,
 )
-from services.audit_viewer import AuditFilter, audit_csv, check_audit_chain, search_audit
-from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
-from services.invoices import get_invoice_detail
-from services.ledger.pipeline import ingest, replay
-from services.login import sign_in_with_password, verify_second_factor
-from services.permissions import Capability, customer_access
-from services.principal import RequestInfo
-from services.runtime import Runtime
-from services.sessions import resolve_session
-from services.sync_health import Health, quarantined_events, source_health
-from services.team import describe_invitation
+from services.staff.sync_health import Health, quarantined_events, source_health
 from tests.clock import TODAY
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory, principal_for
 from tests.ledger_events import invoice_event
@@ -128,8 +128,8 @@ def test_tier_changes_reach_users_on_their_next_request(session: Session, runtim
     assert not access.can(Capability.DOWNLOAD_PDF) and not access.can(Capability.EXPORT)
     with pytest.raises(NotFound):
         get_invoice_detail(session, viewer, old.id, TODAY, secret_key=TEST_SECRET_KEY)  # type: ignore[arg-type]
-    [row] = [row for row in list_tiers(session, admin) if row.tier.id == tier.id]
-    assert (row.tier.history_months, row.customers) == (12, 1)
+    [row] = [row for row in list_tiers(session, admin) if row.id == tier.id]
+    assert (row.history_months, row.customers) == (12, 1)
 
 
 @pytest.mark.parametrize(("tier_input", "message"), [
@@ -276,8 +276,8 @@ def test_sync_health_and_quarantine_replay(session: Session, runtime: Runtime, m
 
 
 def test_a_failing_polled_source_shows_its_error(session: Session, runtime: Runtime, staff) -> None:  # type: ignore[no-untyped-def]
+    from services.config.settings import LedgerSourceConfig
     from services.ledger.apply import record_source_failure
-    from services.settings import LedgerSourceConfig
 
     _, support = staff
     settings = runtime.settings.model_copy(update={"ledger_sources": [

@@ -12,11 +12,12 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 
 from data import AuditEvent, LoginSession
-from services import login
-from services.audit import record_audit, verify_audit_chain
+from services.audit.chain import verify_audit_chain
+from services.audit.trail import record_audit
+from services.auth import login
+from services.auth.recovery_codes import replace_recovery_codes
+from services.config.runtime import Runtime
 from services.principal import RequestInfo
-from services.recovery_codes import replace_recovery_codes
-from services.runtime import Runtime
 from tests.conftest import CLI_SECRET_KEY
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in

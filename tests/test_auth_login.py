@@ -13,10 +13,10 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 from starlette.routing import Route
 
-import services.passwords as passwords
+import services.auth.passwords as passwords
 from data import LoginSession, Role, User, utcnow
 from routes.access_gate import HALF_SESSION_PATHS, PUBLIC_PATHS, is_public
-from services.sessions import token_hash
+from services.auth.sessions import token_hash
 from tests.factories import TEST_PASSWORD, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in
 
@@ -106,7 +106,7 @@ async def test_five_wrong_codes_discard_the_half_login(user: SimUser, session: S
     session.commit()
     await post_login(user.http_client, "half@example.com")
     half_token = user.http_client.cookies["portal_session"]
-    for attempt in range(5):
+    for _attempt in range(5):
         response = await post_code(user.http_client, "123456" if pyotp.TOTP(SECRET).now() != "123456" else "654321")
     assert response.headers["location"] == "/login?error=invalid"
     row = session.exec(select(LoginSession).where(LoginSession.token_hash == token_hash(half_token))).one()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from argon2 import PasswordHasher, extract_parameters
 from argon2.low_level import Type
 from nicegui.testing import User as SimUser
@@ -12,8 +11,8 @@ from sqlmodel import Session, func, select
 from data import User
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
+from services.auth.passwords import check_new_password, hash_password, needs_rehash, verify_password
 from services.errors import InvalidInput
-from services.passwords import check_new_password, hash_password, needs_rehash, verify_password
 from tests.factories import TEST_PASSWORD, Factory
 from tests.web import post_login
 

@@ -15,14 +15,14 @@ from sqlmodel import Session
 from starlette.requests import Request
 
 from data import Role, utcnow
-from pages.access import SessionGuard
-from services import admin_users
+from services.auth.recovery_codes import replace_recovery_codes
+from services.auth.sessions import resolve_session
+from services.config.runtime import Runtime
 from services.errors import Forbidden
-from services.recovery_codes import replace_recovery_codes
-from services.runtime import Runtime
-from services.sessions import resolve_session
+from services.staff import users as admin_users
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in
+from web.page_access import SessionGuard
 
 pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
 
@@ -158,7 +158,7 @@ async def test_sign_out_everywhere_else_keeps_this_device(user: SimUser, session
 
 def test_staff_reset_of_mfa_and_disable_end_the_users_sessions(session: Session, make: Factory,
                                                                runtime: Runtime) -> None:
-    from services.login import sign_in_with_password, verify_second_factor
+    from services.auth.login import sign_in_with_password, verify_second_factor
     from services.principal import RequestInfo
 
     admin = make.user(role=Role.ADMIN, mfa_secret=SECRET)

@@ -12,9 +12,8 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 
 from data import RecoveryCode, User
-from services.crypto import DecryptionError
-from services.recovery_codes import redeem_recovery_code, replace_recovery_codes
-from services.totp import (
+from services.auth.recovery_codes import redeem_recovery_code, replace_recovery_codes
+from services.auth.totp import (
     claim_step,
     current_step,
     matching_step,
@@ -23,6 +22,7 @@ from services.totp import (
     quote_secret_for_display,
     seal_secret,
 )
+from services.config.keys import DecryptionError
 from tests.factories import TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login
 
@@ -119,8 +119,8 @@ async def test_enrolment_stores_no_readable_secret(user: SimUser, session: Sessi
     stored = session.exec(select(User).where(User.email == "enrol@example.com")).one()
     assert stored.totp_secret_encrypted is None
     # The key shown on the page is the pending one; confirm it with a code.
-    from services.login import begin_enrollment
-    from services.runtime import current_runtime
+    from services.auth.login import begin_enrollment
+    from services.config.runtime import current_runtime
 
     enrollment = begin_enrollment(session, current_runtime(), user.http_client.cookies["portal_session"])
     session.commit()

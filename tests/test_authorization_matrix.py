@@ -13,9 +13,9 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 
 from data import AuditEvent, Invoice, InvoiceStatus, Role
-from services.invoice_query import InvoiceQuery, Period, SortKey
-from services.invoices import list_invoices
-from services.permissions import Capability, customer_access
+from services.auth.permissions import Capability, customer_access
+from services.invoices.list_query import InvoiceQuery, Period, SortKey
+from services.invoices.queries import list_invoices
 from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
 from tests.web import sign_in
@@ -47,7 +47,7 @@ def two_customers(session: Session, make: Factory):  # type: ignore[no-untyped-d
 async def test_invoice_pages_by_customer_role_and_tier(user: SimUser, session: Session, two_customers, role: Role,  # type: ignore[no-untyped-def]
                                                        me: str, other: str) -> None:
     account = two_customers[me]["users"][role]
-    from services.totp import open_secret
+    from services.auth.totp import open_secret
     from tests.factories import TEST_SECRET_KEY
 
     await sign_in(user.http_client, account.email, open_secret(TEST_SECRET_KEY, account.totp_secret_encrypted))

@@ -26,14 +26,15 @@ from sqlmodel import Session, select
 import portal
 from data import Invoice, User, utcnow
 from data.db import create_db_engine
-from services.audit import verify_audit_chain
-from services.demo import DEFAULT_DEMO_PASSWORD, DemoOptions, load_demo
+from services.audit.chain import verify_audit_chain
+from services.auth.totp import seal_secret
+from services.config.settings import SECRET_KEY_FILE, Settings, get_settings
+from services.demo.dataset import load_demo
+from services.demo.options import DEFAULT_DEMO_PASSWORD, DemoOptions
 from services.documents.store import document_hash, ensure_document
-from services.invoice_query import InvoiceQuery
-from services.invoices import account_summary, get_invoice_detail, list_invoices
+from services.invoices.list_query import InvoiceQuery
+from services.invoices.queries import account_summary, get_invoice_detail, list_invoices
 from services.principal import Principal
-from services.settings import SECRET_KEY_FILE, Settings, get_settings
-from services.totp import seal_secret
 from tests import conftest
 from tests.clock import TODAY
 from tests.factories import TEST_SECRET_KEY, principal_for

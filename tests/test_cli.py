@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import sqlite3
 import subprocess
@@ -13,10 +12,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-import portal
 from data import Invoice, Role, User
-from services.passwords import verify_password
-from services.settings import get_settings
+from services.auth.passwords import verify_password
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +106,7 @@ def test_postgresql_backup_uses_pg_dump(fresh_postgres_schema: str, tmp_path: Pa
         pytest.skip("pg_dump is not installed (apt-get install postgresql-client)")
     from data.db import create_db_engine
     from data.migrate import upgrade_to_head
-    from services.backup import backup_database
+    from services.operations.backup import backup_database
 
     engine = create_db_engine(fresh_postgres_schema)
     upgrade_to_head(engine)
@@ -142,7 +139,7 @@ def new_data_dir(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def corrupt_backup(engine: sa.Engine, session: Session, make: Factory, path: Path) -> None:
     """A real backup whose header miscounts the free pages, as a bad disk sector could leave it."""
-    from services.backup import backup_database
+    from services.operations.backup import backup_database
 
     make.invoice()
     session.commit()
@@ -171,8 +168,8 @@ def test_restore_refuses_a_damaged_backup_and_writes_nothing(  # type: ignore[no
 def test_restore_under_another_secret_key_says_the_audit_trail_does_not_verify(  # type: ignore[no-untyped-def]
     cli, engine: sa.Engine, session: Session, tmp_path: Path, new_data_dir: Path
 ) -> None:
-    from services.audit import record_audit
-    from services.backup import backup_database
+    from services.audit.trail import record_audit
+    from services.operations.backup import backup_database
 
     record_audit(session, "the-old-portals-secret-key-0123456789abcdef", "invoice.view", "success")
     session.commit()

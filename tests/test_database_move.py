@@ -3,17 +3,17 @@ and audit chain included, into a new, empty database, or refuses and changes not
 
 from __future__ import annotations
 
-
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import AuditEvent, Customer, Document, Invoice, Payment, Role, User
 from data.db import create_db_engine
-from services.demo import DemoOptions, load_demo
+from services.demo.dataset import load_demo
+from services.demo.options import DemoOptions
 from services.documents.store import render_missing_documents
-from services.invoice_query import InvoiceQuery
-from services.invoices import list_invoices
+from services.invoices.list_query import InvoiceQuery
+from services.invoices.queries import list_invoices
 from tests.clock import TODAY
 from tests.conftest import CLI_SECRET_KEY
 from tests.factories import principal_for

@@ -12,8 +12,9 @@ from sqlmodel import Session, func, select
 from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentStatus, SupportRequest, User, Vendor
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.demo import DemoOptions, demo_logins, load_demo
-from services.passwords import verify_password
+from services.auth.passwords import verify_password
+from services.demo.dataset import demo_logins, load_demo
+from services.demo.options import DemoOptions
 from tests.clock import TODAY
 
 pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -15,10 +14,10 @@ from sqlmodel import Session, select
 
 import services.documents.render as render
 from data import AuditEvent, Document, InvoiceStatus, Role
+from services.config.runtime import Runtime
 from services.documents.downloads import verify_document
 from services.documents.store import ensure_document, pdf_filename, render_missing_documents
 from services.errors import InvalidInput
-from services.runtime import Runtime
 from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
 from tests.web import sign_in
@@ -32,7 +31,7 @@ HOSTILE = ['<img src="file:///etc/passwd">', "http://169.254.169.254/latest/meta
 def pdf_text(content: bytes, tmp_path: Path, *pages: int) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(content)
-    args = ["pdftotext", "-layout"] + ([f"-f", str(pages[0]), "-l", str(pages[-1])] if pages else []) + [str(path), "-"]
+    args = ["pdftotext", "-layout"] + (["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []) + [str(path), "-"]
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
 

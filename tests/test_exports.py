@@ -15,8 +15,8 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, func, select
 
 from data import AuditEvent, ExportJob, ExportStatus, InvoiceStatus, Notification, Role, utcnow
+from services.config.runtime import Runtime
 from services.documents.exports import remove_expired_exports, run_export_job
-from services.runtime import Runtime
 from tests.clock import TODAY
 from tests.factories import Factory
 from tests.web import ORIGIN, sign_in
@@ -124,7 +124,7 @@ async def test_tier_limits_give_clear_messages(user: SimUser, session: Session, 
 
 
 async def test_viewers_cannot_export(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
-    from services.totp import open_secret
+    from services.auth.totp import open_secret
     from tests.factories import TEST_SECRET_KEY
 
     await sign_in(user.http_client, "viewer-exp@example.com",

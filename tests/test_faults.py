@@ -38,17 +38,34 @@ from sqlmodel import Session, func, select
 import data.db
 import services.documents.exports as exports
 import services.ledger.sources as sources
-from data import (AuditEvent, Document, ExportJob, ExportStatus, Invoice, LedgerCursor, LedgerInbox, Notification,
-                  NotificationKind, Role, utcnow)
-from services.audit import verify_audit_chain
-from services.background import render_documents_batch
-from services.documents.exports import (ExportSelection, my_exports, next_queued_export, run_export_job,
-                                        start_export, stream_export)
+from data import (
+    AuditEvent,
+    Document,
+    ExportJob,
+    ExportStatus,
+    Invoice,
+    LedgerCursor,
+    LedgerInbox,
+    Notification,
+    NotificationKind,
+    Role,
+    utcnow,
+)
+from services.audit.chain import verify_audit_chain
+from services.config.runtime import Runtime
+from services.config.settings import LedgerSourceConfig
+from services.documents.exports import (
+    ExportSelection,
+    my_exports,
+    next_queued_export,
+    run_export_job,
+    start_export,
+    stream_export,
+)
 from services.errors import LimitExceeded
 from services.ledger.sources import poll_source
-from services.mailer import send_due_emails
-from services.runtime import Runtime
-from services.settings import LedgerSourceConfig
+from services.notifications.mailer import send_due_emails
+from services.operations.background import render_documents_batch
 from tests.clock import TODAY
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 from tests.ledger_events import FakeLedger, invoice_event, payment_event
@@ -412,8 +429,8 @@ import os, signal, sys
 from datetime import date
 from sqlmodel import Session
 import services.documents.exports as exports
-from services.runtime import start_runtime
-from services.settings import Settings
+from services.config.runtime import start_runtime
+from services.config.settings import Settings
 
 url, data_dir, secret_key, job_id = sys.argv[1:]
 runtime = start_runtime(Settings(database_url=url, data_dir=data_dir, secret_key=secret_key, _env_file=None))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlmodel import Session, select
 
 from data import AuditEvent, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Role
 from services.errors import Forbidden, NotFound
-from services.invoice_query import InvoiceQuery, Period, SortKey, parse_invoice_query, period_range
-from services.invoices import account_summary, get_invoice_detail, list_invoices, vendor_options
+from services.invoices.list_query import InvoiceQuery, Period, SortKey, parse_invoice_query, period_range
+from services.invoices.queries import account_summary, get_invoice_detail, list_invoices, vendor_options
 from services.principal import Principal
 from tests.clock import TODAY, days
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
@@ -117,7 +117,7 @@ def test_detail_has_lines_totals_and_is_audited(session: Session, make: Factory)
     session.commit()
     detail = get_invoice_detail(session, viewer, invoice.id, TODAY, secret_key=TEST_SECRET_KEY)  # type: ignore[arg-type]
     assert [line.description for line in detail.lines] == ["Cable", "Hours"]
-    assert detail.subtotal_minor == 5997 + 15000 and detail.total_minor == sum(l.total_minor for l in detail.lines)
+    assert detail.subtotal_minor == 5997 + 15000 and detail.total_minor == sum(line.total_minor for line in detail.lines)
     assert [(t.rate, t.tax_minor) for t in detail.tax_lines] == [(7, 1050), (19, 1139)]
     audit = session.exec(select(AuditEvent).where(AuditEvent.action == "invoice.view")).one()
     assert (audit.user_id, audit.customer_id, audit.object_id, audit.outcome) == (

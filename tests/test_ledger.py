@@ -22,11 +22,11 @@ from data import (
     Payment,
     Role,
 )
-from services.events import bus
+from services.config.runtime import Runtime
+from services.config.settings import ledger_webhook_secret
 from services.ledger.pipeline import ingest
 from services.ledger.signature import sign
-from services.runtime import Runtime
-from services.settings import ledger_webhook_secret
+from services.notifications.live import bus
 from tests.factories import Factory
 from tests.ledger_events import invoice_event, payment_event
 

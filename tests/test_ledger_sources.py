@@ -13,9 +13,9 @@ import time_machine
 from sqlmodel import Session, func, select
 
 from data import Invoice, LedgerCursor, utcnow
+from services.config.runtime import Runtime
+from services.config.settings import LedgerSourceConfig
 from services.ledger.sources import poll_source
-from services.runtime import Runtime
-from services.settings import LedgerSourceConfig
 from tests.factories import Factory
 from tests.ledger_events import FakeLedger, invoice_event
 

@@ -9,9 +9,9 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, func, select
 
 from data import Invoice, Notification, NotificationKind, NotificationPreference, Role
-from services.events import bus
+from services.config.runtime import Runtime
 from services.ledger.pipeline import ingest
-from services.runtime import Runtime
+from services.notifications.live import bus
 from tests.factories import Factory
 from tests.ledger_events import invoice_event, payment_event
 from tests.web import sign_in

@@ -9,8 +9,8 @@ from aiosmtpd.controller import Controller
 from sqlmodel import Session
 
 from data import Notification, NotificationKind, Role
-from services.mailer import send_due_emails
-from services.runtime import Runtime
+from services.config.runtime import Runtime
+from services.notifications.mailer import send_due_emails
 from tests.browser.chromium import free_port
 from tests.factories import Factory
 

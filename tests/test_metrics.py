@@ -8,11 +8,13 @@ import pytest
 from sqlmodel import Session, func, select
 
 from data import AuditEvent, Customer, InvoiceStatus, Role, SupportRequest, User
-from services.audit import record_audit, verify_audit_chain
-from services.demo import DemoOptions, load_demo
+from services.audit.chain import verify_audit_chain
+from services.audit.trail import record_audit
+from services.config.runtime import Runtime
+from services.demo.dataset import load_demo
+from services.demo.options import DemoOptions
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.metrics import MetricSeries, metric_filter_options, operational_metrics, series_csv
-from services.runtime import Runtime
+from services.staff.metrics import MetricSeries, metric_filter_options, operational_metrics, series_csv
 from tests.factories import TEST_SECRET_KEY, Factory
 from tests.test_invoices import TODAY, principal_for
 

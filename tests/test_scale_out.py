@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from data import InvoiceStatus, utcnow
-from services.events import EventBus, LiveEvent, RedisRelay
-from services.leadership import current_holder, release, try_lead
+from services.notifications.live import EventBus, LiveEvent, RedisRelay
+from services.operations.leadership import current_holder, release, try_lead
 
 EVENT = LiveEvent(customer_id=7, invoice_id=70, number="ÜB-2026-0007", kind="payment", status=InvoiceStatus.PAID,
                   old_status=InvoiceStatus.ISSUED)
@@ -79,7 +79,7 @@ def test_without_redis_events_still_reach_this_process(caplog) -> None:  # type:
 
 
 def test_the_sign_in_rate_limit_is_shared_by_every_process(redis_url: str) -> None:
-    from services.throttle import RedisWindowLimiter
+    from services.auth.throttle import RedisWindowLimiter
 
     name = f"test-{uuid.uuid4().hex}"
     process_a, process_b = (RedisWindowLimiter(redis_url, name, 3, 60) for _ in range(2))
@@ -90,7 +90,7 @@ def test_the_sign_in_rate_limit_is_shared_by_every_process(redis_url: str) -> No
 
 
 def test_without_redis_the_limit_still_holds_per_process(caplog) -> None:  # type: ignore[no-untyped-def]
-    from services.throttle import RedisWindowLimiter
+    from services.auth.throttle import RedisWindowLimiter
 
     limiter = RedisWindowLimiter("redis://127.0.0.1:9/0", "down", 2, 60)
     assert [limiter.allow("ip") for _ in range(3)] == [True, True, False]

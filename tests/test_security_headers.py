@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from nicegui import core
 from nicegui import app as nicegui_app
+from nicegui import core
 from nicegui.testing import User as SimUser
 
 from routes import access_gate
-
 from tests.web import ORIGIN
 
 EXPECTED = {

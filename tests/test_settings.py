@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.settings import Settings
+from services.config.settings import Settings
 
 
 def test_secret_key_is_generated_once_with_owner_only_permissions(tmp_path: Path) -> None:

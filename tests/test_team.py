@@ -11,10 +11,10 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 
 from data import AuditEvent, Role, User, utcnow
+from services.auth.team import accept_invitation, invite_member, list_team, remove_member
+from services.config.runtime import Runtime
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.principal import RequestInfo
-from services.runtime import Runtime
-from services.team import accept_invitation, invite_member, list_team, remove_member
 from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
 from tests.web import ORIGIN, post_login, sign_in
@@ -132,7 +132,7 @@ async def test_the_team_page_is_for_owners_only(user: SimUser, session: Session,
     assert page.status_code == 200 and "viewer@company.example" in page.text
     viewer = company["viewer_user"]
     viewer_secret = pyotp.random_base32(32)
-    from services.totp import seal_secret
+    from services.auth.totp import seal_secret
     from tests.factories import TEST_SECRET_KEY
 
     viewer.totp_secret_encrypted = seal_secret(TEST_SECRET_KEY, viewer_secret)

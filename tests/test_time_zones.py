@@ -14,11 +14,11 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session
 
 from data import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Role
-from services.invoice_query import InvoiceQuery, Period, period_range
-from services.invoices import account_summary, get_invoice_detail, list_invoices
+from services.invoices.list_query import InvoiceQuery, Period, period_range
+from services.invoices.queries import account_summary, get_invoice_detail, list_invoices
 from services.ledger.apply import mark_overdue
+from services.localization.today import today_for
 from services.principal import Principal
-from services.time import today_for
 from tests.factories import TEST_SECRET_KEY, Factory, principal_for
 from tests.web import sign_in
 

@@ -1,1 +1,2 @@
-"""Invoice documents: PDF rendering, their storage with SHA-256, downloads and archives."""
+"""Invoice documents: PDF rendering, their storage with SHA-256, downloads and archives. May import
+notifications, invoices and everything below them."""

@@ -8,14 +8,14 @@ from datetime import date
 from sqlmodel import Session, select
 
 from data import Document, Invoice
-from services.access_monitor import require_not_throttled
-from services.audit import record_audit
+from services.audit.monitor import require_not_throttled
+from services.audit.trail import record_audit
+from services.auth.permissions import Capability, customer_access
+from services.config.runtime import Runtime
 from services.documents.store import ensure_document, pdf_filename, sha256_of, vendor_name
 from services.errors import InvalidInput
-from services.invoices import visible_invoice
-from services.permissions import Capability, customer_access
+from services.invoices.queries import visible_invoice
 from services.principal import Principal
-from services.runtime import Runtime
 
 MAX_VERIFY_BYTES = 10 * 1024 * 1024
 

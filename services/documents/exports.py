@@ -24,18 +24,18 @@ from urllib.parse import parse_qs
 from sqlmodel import Session, func, select
 
 from data import Document, ExportJob, ExportStatus, Invoice, Notification, NotificationKind, User, Vendor, utcnow
-from services.access_monitor import require_not_throttled
-from services.audit import record_audit
+from services.audit.monitor import require_not_throttled
+from services.audit.trail import record_audit
+from services.auth.permissions import Capability, CustomerAccess, customer_access
+from services.config.runtime import Runtime
 from services.csv_text import csv_safe
 from services.documents.store import ensure_document, pdf_filename
 from services.errors import InvalidInput, LimitExceeded, NotFound
-from services.invoice_query import InvoiceQuery, parse_invoice_query
-from services.invoice_status import STATUS_LABELS
-from services.invoices import invoice_filter_conditions
+from services.invoices.list_query import InvoiceQuery, parse_invoice_query
+from services.invoices.queries import invoice_filter_conditions
+from services.invoices.status import STATUS_LABELS
 from services.money import to_decimal
-from services.permissions import Capability, CustomerAccess, customer_access
 from services.principal import Principal
-from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 200

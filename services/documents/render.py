@@ -18,9 +18,9 @@ from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from data.types import InvoiceStatus
-from services.formatting import Formatter
-from services.invoice_status import STATUS_LABELS
-from services.invoices import InvoiceDetail
+from services.invoices.queries import InvoiceDetail
+from services.invoices.status import STATUS_LABELS
+from services.localization.formatting import Formatter
 
 HERE = Path(__file__).resolve().parent
 BUNDLED = {

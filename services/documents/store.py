@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from data import Document, Invoice, InvoiceStatus, Vendor
 from data.db import begin_write
 from services.documents.render import render_invoice_pdf
-from services.formatting import Formatter
-from services.invoices import build_invoice_detail
+from services.invoices.queries import build_invoice_detail
+from services.localization.formatting import Formatter
 
 
 @dataclass(frozen=True)

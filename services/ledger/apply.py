@@ -35,7 +35,7 @@ from data import (
 )
 from data.db import begin_write
 from services.errors import InvalidInput
-from services.invoice_status import derive_status
+from services.invoices.status import derive_status
 from services.ledger.schema import PAYMENT_STATUS_FOR, EventType, InvoiceIn, LedgerEvent
 from services.money import line_amounts, to_minor
 
@@ -98,7 +98,7 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
             result.duplicates += 1
             continue
         outcome = _try_apply(db, source, raw, text, today, lookups,
-                             lambda event_type_, error: LedgerInbox(
+                             lambda event_type_, error, event_id=event_id, text=text: LedgerInbox(
                                  source=source, event_id=event_id, event_type=event_type_, status=InboxStatus.APPLIED,
                                  payload=text, applied_at=utcnow(), error=error))
         if outcome.reason is not None:

@@ -9,15 +9,15 @@ from collections.abc import Sequence
 from sqlmodel import select
 
 from data import InboxStatus, Invoice, LedgerInbox
-from services.audit import record_audit
+from services.audit.trail import record_audit
+from services.auth.permissions import require_admin
+from services.config.runtime import Runtime, unit_of_work
 from services.errors import InvalidInput, NotFound
-from services.events import LiveEvent, bus
 from services.ledger.apply import BatchResult, Change, apply_batch, replay_quarantined
-from services.notifications import notify_invoice_changes
-from services.permissions import require_admin
+from services.localization.today import today_for
+from services.notifications.alerts import notify_invoice_changes
+from services.notifications.live import LiveEvent, bus
 from services.principal import Principal
-from services.runtime import Runtime, unit_of_work
-from services.time import today_for
 
 # One batch at a time in this process: the inbox check and insert must not interleave.
 _apply_lock = threading.Lock()

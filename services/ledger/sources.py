@@ -19,10 +19,10 @@ import sqlalchemy as sa
 
 from data import LedgerCursor
 from data.db import create_db_engine
+from services.config.runtime import Runtime, unit_of_work
+from services.config.settings import LedgerSourceConfig
 from services.ledger.apply import record_source_failure
 from services.ledger.pipeline import ingest
-from services.runtime import Runtime, unit_of_work
-from services.settings import LedgerSourceConfig
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)

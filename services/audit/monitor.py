@@ -1,0 +1,126 @@
+"""The access-pattern monitor: it watches the audit trail as it is written and flags unusual use.
+
+Every invoice view and download, sign-in and refusal is written through `trail.record_audit`,
+which hands the new row to `observe`. Three patterns raise an alert (an `AccessAlert` row and a
+`monitor.alert` audit row in the same transaction):
+
+- rapid_access: one user opened or downloaded more than N invoices within a minute;
+- many_ips: one user's sign-ins came from more than N addresses within an hour;
+- repeated_denials: more than N refused accesses within ten minutes.
+
+While an alert is unresolved and its throttle period lasts, the user cannot open, download or
+export invoices (`require_not_throttled`); staff see the alerts on the console and can release
+them (`services.staff.access_alerts`). Windows are measured from the audited event's time, so the trail alone decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from data import AccessAlert, AuditEvent, utcnow
+from services.audit.chain import append_audit_row
+from services.config.runtime import current_runtime
+from services.config.settings import Settings
+from services.errors import LimitExceeded
+from services.principal import Principal
+
+ACCESS_ACTIONS = ("invoice.view", "invoice.download")
+THROTTLED_REASON = "throttled"
+
+
+@dataclass(frozen=True)
+class MonitorLimits:
+    invoices_per_minute: int = 30
+    login_ips_per_hour: int = 4
+    denials_per_10_minutes: int = 10
+    throttle_minutes: int = 15
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MonitorLimits:
+        return cls(settings.monitor_invoices_per_minute, settings.monitor_login_ips_per_hour,
+                   settings.monitor_denials_per_10_minutes, settings.monitor_throttle_minutes)
+
+
+def _limits() -> MonitorLimits:
+    try:
+        return MonitorLimits.from_settings(current_runtime().settings)
+    except RuntimeError:  # scripts and tests that write audit rows without a started portal
+        return MonitorLimits()
+
+
+def watches(row: AuditEvent) -> bool:
+    """Whether `observe` needs to look at this row (cheap; decided without a query)."""
+    if row.user_id is None:
+        return False
+    if row.outcome == "denied":
+        return row.reason != THROTTLED_REASON  # the throttle's own refusals must not escalate it
+    return row.outcome == "success" and (row.action in ACCESS_ACTIONS or row.action == "login.success")
+
+
+def observe(db: Session, secret_key: str, row: AuditEvent) -> AccessAlert | None:
+    """Look at a freshly written audit row; raise an alert if it completes an unusual pattern."""
+    if not watches(row):
+        return None
+    limits = _limits()
+    at = row.occurred_at
+    recent = sa.and_(AuditEvent.user_id == row.user_id, AuditEvent.occurred_at <= at)  # type: ignore[arg-type, operator]
+    if row.outcome == "denied":
+        count = db.exec(select(func.count()).select_from(AuditEvent).where(
+            recent, AuditEvent.occurred_at > at - timedelta(minutes=10), AuditEvent.outcome == "denied",  # type: ignore[operator]
+            sa.or_(AuditEvent.reason.is_(None), AuditEvent.reason != THROTTLED_REASON))).one()  # type: ignore[union-attr]
+        if count > limits.denials_per_10_minutes:
+            return _raise(db, secret_key, row, "repeated_denials", f"{count} refused accesses within 10 minutes", limits)
+    elif row.action == "login.success":
+        count = db.exec(select(func.count(sa.distinct(AuditEvent.ip))).where(
+            recent, AuditEvent.occurred_at > at - timedelta(hours=1), AuditEvent.action == "login.success",  # type: ignore[operator]
+            AuditEvent.outcome == "success")).one()
+        if count > limits.login_ips_per_hour:
+            return _raise(db, secret_key, row, "many_ips", f"sign-ins from {count} addresses within an hour", limits)
+    else:
+        count = db.exec(select(func.count()).select_from(AuditEvent).where(
+            recent, AuditEvent.occurred_at > at - timedelta(minutes=1), AuditEvent.action.in_(ACCESS_ACTIONS),  # type: ignore[attr-defined, operator]
+            AuditEvent.outcome == "success")).one()
+        if count > limits.invoices_per_minute:
+            return _raise(db, secret_key, row, "rapid_access", f"{count} invoices opened or downloaded within a minute",
+                          limits)
+    return None
+
+
+def _raise(db: Session, secret_key: str, row: AuditEvent, kind: str, detail: str,
+           limits: MonitorLimits) -> AccessAlert | None:
+    # One alert per pattern and throttle period, not one per further click; an alert staff released
+    # also covers its period (they judged that burst already).
+    current = db.exec(select(AccessAlert.id).where(
+        AccessAlert.user_id == row.user_id, AccessAlert.kind == kind,
+        AccessAlert.throttled_until > row.occurred_at)).first()  # type: ignore[operator]
+    if current is not None:
+        return None
+    alert = AccessAlert(user_id=row.user_id, customer_id=row.customer_id, kind=kind, detail=detail,  # type: ignore[arg-type]
+                        raised_at=row.occurred_at, throttled_until=row.occurred_at + timedelta(minutes=limits.throttle_minutes))
+    db.add(alert)
+    db.flush()
+    append_audit_row(db, secret_key, "monitor.alert", "success", user_id=row.user_id, customer_id=row.customer_id,
+                 session_hash=row.session_hash, object_type="alert", object_id=alert.id, reason=detail,
+                 details={"kind": kind, "throttled_until": alert.throttled_until.isoformat(timespec="seconds")},
+                 occurred_at=row.occurred_at)
+    return alert
+
+
+def throttled_until(db: Session, user_id: int, now: datetime | None = None) -> datetime | None:
+    """The end of the user's current throttle, or None when they are not throttled."""
+    return db.exec(select(func.max(AccessAlert.throttled_until)).where(
+        AccessAlert.user_id == user_id, AccessAlert.resolved_at.is_(None),  # type: ignore[union-attr]
+        AccessAlert.throttled_until > (now or utcnow()))).one()  # type: ignore[operator]
+
+
+def require_not_throttled(db: Session, principal: Principal, now: datetime | None = None) -> None:
+    """Refuse invoice access (LimitExceeded, code 'throttled') while an alert pauses this user."""
+    until = throttled_until(db, principal.user_id, now)
+    if until is not None:
+        minutes = max(1, int((until - (now or utcnow())).total_seconds() // 60) + 1)
+        raise LimitExceeded(f"Unusually many requests came from your account, so opening and downloading invoices "
+                            f"is paused for about {minutes} minutes. Contact us if this was you.", code="throttled")

@@ -1,0 +1,185 @@
+"""A customer's team: owners invite colleagues with a role and remove them; invitations are
+one-time links that expire, through which the invited person sets a password."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from data import Customer, Invitation, Role, User, utcnow
+from services.audit.trail import record_audit
+from services.auth.passwords import check_new_password, hash_password
+from services.auth.permissions import Capability, customer_access
+from services.auth.sessions import revoke_user_sessions
+from services.auth.users import EMAIL_PATTERN, normalize_email
+from services.config.keys import sha256_hex
+from services.config.runtime import Runtime
+from services.errors import InvalidInput, LimitExceeded, NotFound
+from services.principal import Principal, RequestInfo
+
+CUSTOMER_ROLES = (Role.OWNER, Role.ACCOUNTANT, Role.VIEWER)
+UNUSABLE_PASSWORD = "!invited"  # not an argon2 hash: verifies against nothing until the invite is used
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user_id: int
+    email: str
+    display_name: str
+    role: Role
+    active: bool
+    invited_pending: bool
+    last_login_at: datetime | None
+    is_me: bool
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """The link token (shown once to whoever sends it) and when it stops working."""
+
+    email: str
+    token: str
+    expires_at: datetime
+
+
+def list_team(db: Session, principal: Principal, today: date) -> list[TeamMember]:
+    access = customer_access(db, principal, today)
+    access.require(Capability.MANAGE_TEAM)
+    pending = set(db.exec(select(Invitation.user_id).where(Invitation.used_at.is_(None))).all())  # type: ignore[union-attr]
+    users = db.exec(select(User).where(User.customer_id == access.customer.id).order_by(User.email)).all()
+    return [TeamMember(user.id, user.email, user.display_name, user.role, user.is_active,  # type: ignore[arg-type]
+                       user.id in pending and user.password_hash == UNUSABLE_PASSWORD, user.last_login_at,
+                       user.id == principal.user_id) for user in users]
+
+
+def issue_invitation(db: Session, runtime: Runtime, user: User, created_by: int | None,
+                     now: datetime | None = None) -> IssuedInvitation:
+    """A fresh one-time link for `user`; earlier unused links of the user stop working."""
+    now = now or utcnow()
+    assert user.id is not None
+    for old in db.exec(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))).all():  # type: ignore[union-attr]
+        old.used_at = now
+        db.add(old)
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(days=runtime.settings.invitation_days)
+    db.add(Invitation(token_hash=sha256_hex(token), user_id=user.id, created_by_user_id=created_by,
+                      created_at=now, expires_at=expires_at))
+    db.flush()
+    return IssuedInvitation(email=user.email, token=token, expires_at=expires_at)
+
+
+def invitee_email(email: str) -> str:
+    """The e-mail address of someone to invite, normalized, or InvalidInput."""
+    email = normalize_email(email)
+    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+        raise InvalidInput("Enter a valid e-mail address.")
+    return email
+
+
+def active_users(db: Session, customer_id: int) -> int:
+    """How many of the customer's accounts count against its tier's user limit."""
+    return db.exec(select(func.count()).select_from(User).where(User.customer_id == customer_id, User.is_active)).one()
+
+
+def add_invited_user(db: Session, customer_id: int, role: Role, email: str, display_name: str) -> User:
+    """A new account of the customer that cannot sign in until its invitation link is used."""
+    user = User(email=email, display_name=display_name.strip()[:200], role=role, customer_id=customer_id,
+                password_hash=UNUSABLE_PASSWORD)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def invite_member(db: Session, runtime: Runtime, principal: Principal, *, email: str, role: Role,
+                  display_name: str, today: date) -> IssuedInvitation:
+    """Owner: add a colleague with a role; returns the link to send them."""
+    access = customer_access(db, principal, today)
+    access.require(Capability.MANAGE_TEAM)
+    email = invitee_email(email)
+    if role not in CUSTOMER_ROLES:
+        raise InvalidInput("Choose owner, accountant or viewer.")
+    if db.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise InvalidInput("This e-mail address already has an account.")
+    if active_users(db, access.customer.id) >= access.tier.max_users:  # type: ignore[arg-type]
+        raise LimitExceeded(f"Your plan includes {access.tier.max_users} users; remove someone or upgrade the plan.")
+    user = add_invited_user(db, access.customer.id, role, email, display_name)  # type: ignore[arg-type]
+    invitation = issue_invitation(db, runtime, user, principal.user_id)
+    record_audit(db, runtime.secret_key, "team.invite", "success", principal=principal, object_type="user",
+                 object_id=user.id, details={"role": role.value})
+    return invitation
+
+
+def remove_member(db: Session, runtime: Runtime, principal: Principal, user_id: int, today: date) -> None:
+    """Owner: take a colleague's access away (their sessions end now). The last owner stays."""
+    access = customer_access(db, principal, today)
+    access.require(Capability.MANAGE_TEAM)
+    member = db.get(User, user_id)
+    if member is None or member.customer_id != access.customer.id:
+        raise NotFound("No such team member.")
+    if member.id == principal.user_id:
+        raise InvalidInput("You cannot remove yourself; ask another owner.")
+    if member.role == Role.OWNER:
+        owners = db.exec(select(func.count()).select_from(User).where(
+            User.customer_id == access.customer.id, User.role == Role.OWNER, User.is_active)).one()
+        if owners <= 1:
+            raise InvalidInput("The account needs at least one owner.")
+    member.is_active = False
+    db.add(member)
+    ended = revoke_user_sessions(db, user_id, "removed_from_team")
+    record_audit(db, runtime.secret_key, "team.remove", "success", principal=principal, object_type="user",
+                 object_id=user_id, details={"sessions_ended": ended})
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    email: str
+    customer_name: str | None
+    expires_at: datetime
+
+
+def _live_invitation(db: Session, token: str, now: datetime) -> tuple[Invitation, User] | None:
+    if not token or len(token) > 128:
+        return None
+    row = db.exec(select(Invitation, User).join(User, User.id == Invitation.user_id)
+                  .where(Invitation.token_hash == sha256_hex(token))).first()
+    if row is None:
+        return None
+    invitation, user = row
+    if invitation.used_at is not None or invitation.expires_at <= now or not user.is_active:
+        return None
+    return invitation, user
+
+
+def describe_invitation(db: Session, token: str, now: datetime | None = None) -> InvitationView | None:
+    """What the invitation page shows, or None when the link is unknown, used or expired."""
+    live = _live_invitation(db, token, now or utcnow())
+    if live is None:
+        return None
+    invitation, user = live
+    customer = db.get(Customer, user.customer_id) if user.customer_id else None
+    return InvitationView(user.email, customer.name if customer else None, invitation.expires_at)
+
+
+def accept_invitation(db: Session, runtime: Runtime, token: str, password: str, request: RequestInfo,
+                      now: datetime | None = None) -> str:
+    """Set the invited user's password through the link (once); returns their e-mail."""
+    now = now or utcnow()
+    live = _live_invitation(db, token, now)
+    if live is None:
+        raise NotFound("This invitation link is not valid any more. Ask for a new one.", "expired")
+    invitation, user = live
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.totp_secret_encrypted = None  # a new person at this address enrols their own authenticator
+    user.totp_last_step = None
+    user.mfa_enrolled_at = None
+    invitation.used_at = now
+    db.add(user)
+    db.add(invitation)
+    record_audit(db, runtime.secret_key, "team.invite_accepted", "success", request=request, user_id=user.id,
+                 customer_id=user.customer_id, object_type="user", object_id=user.id)
+    return user.email
