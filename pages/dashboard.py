@@ -121,7 +121,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                     'role="status"'):
                 ui.icon("fiber_new")
                 ui.label(f"{count} new invoice{'s' * (count != 1)} arrived.")
-                ui.button("Show", on_click=guard.guarded(show_arrivals)).props("flat dense no-caps")
+                ui.button("Show", on_click=show_arrivals).props("flat dense no-caps")
 
         def show_arrivals() -> None:
             arrivals["count"] = 0
@@ -158,12 +158,10 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
             with ui.row().classes("w-full items-center gap-2 justify-end"):
                 ui.label(f"{text}:").classes("text-sm portal-muted")
                 if can_zip:
-                    ui.button("ZIP", icon="folder_zip", on_click=guard.guarded(
-                        lambda: export_form.submit(selection, "zip"))).props(
+                    ui.button("ZIP", icon="folder_zip", on_click=lambda: export_form.submit(selection, "zip")).props(
                         f'outline dense no-caps aria-label="Export {text} as ZIP"')
                 if can_csv:
-                    ui.button("CSV", icon="table_view", on_click=guard.guarded(
-                        lambda: export_form.submit(selection, "csv"))).props(
+                    ui.button("CSV", icon="table_view", on_click=lambda: export_form.submit(selection, "csv")).props(
                         f'outline dense no-caps aria-label="Export {text} as CSV"')
                 if selected:
                     ui.button("Clear selection", on_click=lambda: (selected.clear(), results.refresh(None))).props(
@@ -171,7 +169,7 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
 
         @ui.refreshable
         def filters() -> None:
-            invoice_filters(state["query"], vendors, on_change=guard.guarded(apply))
+            invoice_filters(state["query"], vendors, on_change=apply)
 
         @ui.refreshable
         def results(page: InvoicePage | None = None) -> None:
@@ -187,18 +185,18 @@ def dashboard_page(request: Request) -> RedirectResponse | None:
                     if query.is_filtered:
                         ui.label("Try another number, vendor, status or period.").classes("portal-muted")
                         ui.button("Reset filters", icon="filter_alt_off",
-                                  on_click=guard.guarded(lambda: apply(InvoiceQuery()))).props("outline no-caps")
+                                  on_click=lambda: apply(InvoiceQuery())).props("outline no-caps")
                 return
             if export_form is not None:
                 export_bar(page.total)
             row_handles.clear()
             row_handles.update(invoice_table(page.rows, table_format, sort=query.sort, descending=query.descending,
-                          on_sort=guard.guarded(sort_by), link=lambda invoice_id: f"/invoices/{invoice_id}",
+                          on_sort=sort_by, link=lambda invoice_id: f"/invoices/{invoice_id}",
                           selected=selected if export_form else None, on_select=toggle if export_form else None))
             pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
                        page_sizes=PAGE_SIZES,
-                       on_page=guard.guarded(lambda number: apply(query.with_changes(page=number))),
-                       on_page_size=guard.guarded(lambda size: apply(query.with_changes(page_size=size))))
+                       on_page=lambda number: apply(query.with_changes(page=number)),
+                       on_page_size=lambda size: apply(query.with_changes(page_size=size)))
 
         with ui.column().classes("w-full gap-3 mt-2"):
             filters()

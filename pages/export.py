@@ -77,11 +77,11 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
                 with ui.row().classes("gap-2"):
                     if preview.zip_allowed:
                         ui.button("Download ZIP", icon="folder_zip",
-                                  on_click=guard.guarded(lambda: form.submit(selection, "zip"))).props(
+                                  on_click=lambda: form.submit(selection, "zip")).props(
                             "unelevated no-caps").set_enabled(can_go)
                     if preview.csv_allowed:
                         ui.button("Download CSV", icon="table_view",
-                                  on_click=guard.guarded(lambda: form.submit(selection, "csv"))).props(
+                                  on_click=lambda: form.submit(selection, "csv")).props(
                             "outline no-caps").set_enabled(can_go)
                 if not preview.csv_allowed:
                     ui.label("CSV files are not part of your plan.").classes("text-xs portal-muted")
@@ -103,5 +103,5 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
             export_list(rows, fmt.datetime)
 
         exports()
-        ui.timer(2.0, guard.guarded(exports.refresh))
+        guard.timer(2.0, exports.refresh)
     return None

@@ -56,7 +56,7 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
 
                 if saved == "preferences":
                     notice("Saved. Dates and amounts now follow your choice.", "positive")
-                ui.button("Save", on_click=guard.guarded(save_preferences)).props("unelevated no-caps").classes(
+                ui.button("Save", on_click=save_preferences).props("unelevated no-caps").classes(
                     "self-start")
 
             if not principal.is_staff:
@@ -90,8 +90,8 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
                                                        email=bool(email.value))
                                     ui.notify("Saved.", type="positive")
 
-                                in_app.on_value_change(guard.guarded(save))
-                                email.on_value_change(guard.guarded(save))
+                                in_app.on_value_change(save)
+                                email.on_value_change(save)
                     if not email_allowed:
                         ui.label("E-mail alerts are not part of your plan.").classes("text-xs portal-muted")
 

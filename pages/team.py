@@ -68,7 +68,7 @@ def team_page(request: Request) -> HTMLResponse | None:
                 members.refresh()
 
             confirm(f"Remove {email}?", "They are signed out at once and cannot sign in again.", "Remove",
-                    guard.guarded(remove))
+                    remove)
 
         members()
 
@@ -95,6 +95,6 @@ def team_page(request: Request) -> HTMLResponse | None:
                 name.value = ""
                 members.refresh()
 
-            ui.button("Create invitation", icon="person_add", on_click=guard.guarded(invite)).props(
+            ui.button("Create invitation", icon="person_add", on_click=invite).props(
                 "unelevated no-caps").classes("self-start")
     return None

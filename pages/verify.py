@@ -53,10 +53,10 @@ def verify_page(request: Request) -> None:
 
         with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
             ui.upload(label="Upload a PDF", auto_upload=True, max_files=1, max_file_size=MAX_VERIFY_BYTES,
-                      on_upload=guard.guarded(uploaded),
+                      on_upload=uploaded,
                       on_rejected=lambda: ui.notify("Only one PDF of up to 10 MB.", type="negative")).props(
                 'accept=".pdf,application/pdf" flat bordered').classes("w-full")
             with ui.row().classes("w-full items-start gap-2 no-wrap"):
                 digest = ui.input("…or its SHA-256").props("outlined dense maxlength=80").classes("grow font-mono")
-                ui.button("Check", on_click=guard.guarded(lambda: check(sha256=digest.value or ""))).props(
+                ui.button("Check", on_click=lambda: check(sha256=digest.value or "")).props(
                     "unelevated no-caps")

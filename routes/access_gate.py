@@ -17,13 +17,16 @@ from web.session_cookie import read_session_token
 # /api/ledger/events authenticates each request by its HMAC signature instead of a session.
 PUBLIC_PATHS = frozenset({"/login", "/auth/login", "/auth/invite", "/healthz", "/favicon.ico", "/api/ledger/events"})
 PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/static/", "/invite/")
+# ... except NiceGUI's per-page endpoints: a file uploaded to `/_nicegui/client/{id}/upload/{id}` goes
+# straight to the page's handler, so it needs the same full session as the page.
+SESSION_PREFIXES = ("/_nicegui/client/",)
 # Reachable between the password step and the second factor.
 HALF_SESSION_PATHS = frozenset({"/login/mfa", "/login/enroll", "/auth/mfa", "/auth/mfa/enroll", "/auth/logout"})
 STAFF_PREFIXES = ("/admin",)
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or (path.startswith(PUBLIC_PREFIXES) and not path.startswith(SESSION_PREFIXES))
 
 
 def _resolve(token: str | None) -> SessionState | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -9,12 +11,11 @@ import httpx
 import pyotp
 import pytest
 import time_machine
-from nicegui import core
+from nicegui import core, ui
 from nicegui.testing import User as SimUser
-from sqlmodel import Session
-from starlette.requests import Request
+from sqlmodel import Session, select
 
-from data import Role, utcnow
+from data import NotificationPreference, Role, utcnow
 from services.auth.recovery_codes import replace_recovery_codes
 from services.auth.sessions import resolve_session
 from services.config.runtime import Runtime
@@ -22,7 +23,6 @@ from services.errors import Forbidden
 from services.staff import users as admin_users
 from tests.factories import TEST_PASSWORD, TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login, sign_in
-from web.page_access import SessionGuard
 
 pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
 
@@ -79,23 +79,33 @@ async def test_sessions_end_twelve_hours_after_sign_in_however_active(user: SimU
 
 
 async def test_open_tabs_stop_working_when_the_session_ends(user: SimUser, session: Session, make: Factory) -> None:
-    make.user(email="tab@example.com", mfa_secret=SECRET)
+    account = make.user(email="tab@example.com", mfa_secret=SECRET)
     session.commit()
     await sign_in(user.http_client, "tab@example.com", SECRET)
     await user.open("/settings")
-    cookie_header = f"portal_session={user.http_client.cookies['portal_session']}"
-    request = Request({"type": "http", "headers": [(b"cookie", cookie_header.encode())], "scheme": "http",
-                       "path": "/settings", "query_string": b"", "server": ("test", 80)})
-    with user:
-        guard = SessionGuard(request)
-        calls: list[str] = []
-        handler = guard.guarded(lambda: calls.append("ran"))
-        handler()
-        assert calls == ["ran"]
-        await user.http_client.post("/auth/logout", headers=ORIGIN)  # e.g. signed out in another tab
-        handler()
-        assert calls == ["ran"], "a handler ran after the session was revoked"
-        assert not guard.is_live(activity=False)
+    switch = min((element for element in user.find(ui.switch).elements  # the first "… in the portal"
+                  if str(element.props.get("aria-label", "")).endswith("in the portal")), key=lambda e: e.id)
+    [listener] = [listener for listener in switch._event_listeners.values()
+                  if listener.type.startswith("update:")]
+
+    def toggle_in_browser(value: bool) -> None:
+        # What NiceGUI's socket handler does with the browser's message: the page's own handler,
+        # with its own signature, is reached only through the client.
+        assert switch.client is not None
+        switch.client.handle_event({"id": switch.id, "listener_id": listener.id, "args": [json.dumps(value)]})
+
+    def stored_in_app() -> bool:
+        session.expire_all()
+        return session.exec(select(NotificationPreference.in_app).where(
+            NotificationPreference.user_id == account.id)).one()
+
+    toggle_in_browser(False)
+    await asyncio.sleep(0.05)
+    assert stored_in_app() is False, "the switch's change was not saved"
+    await user.http_client.post("/auth/logout", headers=ORIGIN)  # e.g. signed out in another tab
+    toggle_in_browser(True)
+    await asyncio.sleep(0.05)
+    assert stored_in_app() is False, "a handler ran after the session was revoked"
 
 
 async def test_logout_revokes_the_session_server_side(user: SimUser, session: Session, make: Factory) -> None:

@@ -139,10 +139,11 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
 
     def bell() -> None:
         bells.append(NotificationBell(load_unread(), load_latest=load_latest, format_time=fmt.datetime,
-                                      on_mark_all_read=guard.guarded(mark_all)))
+                                      on_mark_all_read=mark_all))
 
     with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout",
                header_extra=None if principal.is_staff else bell):
+        guard.protect(ui.context.client)
         guard.start_watching()
         if not principal.timezone_chosen:
             ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)

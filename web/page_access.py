@@ -1,15 +1,20 @@
 """What every signed-in page needs: the principal of this request, and a guard that keeps
 checking the session while the tab stays open (UI events arrive over the websocket, where the
-HTTP gate cannot see them)."""
+HTTP gate cannot see them).
+
+The frame puts the guard in front of the page's client (`SessionGuard.protect`), so every event
+the browser sends (clicks, value changes, menus and dialogs opening) is checked once, before
+NiceGUI hands it to the element's handler. Handlers stay plain functions with their own
+signatures; NiceGUI decides from the signature whether to pass the event argument."""
 
 from __future__ import annotations
 
-import inspect
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
-from nicegui import ui
+from nicegui import Client, ui
 
 from services.auth.sessions import resolve_session
 from services.config.runtime import current_runtime, unit_of_work
@@ -58,23 +63,26 @@ class SessionGuard:
         """A timer that sends the tab to the sign-in page once the session ends (no activity counted)."""
         return ui.timer(SESSION_CHECK_SECONDS, lambda: self.is_live(activity=False))
 
-    def guarded(self, handler: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap an event handler: it runs only while the session lives, and counts as activity.
+    def protect(self, client: Client) -> None:
+        """Let every event the browser sends to `client` through only while the session lives; each
+        counts as activity. An event after sign-out or revocation runs nothing and the tab leaves."""
+        handle_event = client.handle_event
 
-        The wrapper is async only if the handler is, so components may call it directly.
-        """
-        if inspect.iscoroutinefunction(handler):
+        @functools.wraps(handle_event)
+        def checked(msg: dict[str, Any]) -> None:
+            with client:
+                live = self.is_live(activity=True)
+            if live:
+                handle_event(msg)
 
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                if self.is_live(activity=True):
-                    return await handler(*args, **kwargs)
-                return None
+        # NiceGUI's socket handler calls `client.handle_event(msg)` for each browser event: the
+        # instance attribute puts this check in front of every element of the page.
+        client.handle_event = checked  # type: ignore[method-assign]
 
-            return run_async
+    def timer(self, interval: float, callback: Callable[[], Any]) -> ui.timer:
+        """A page timer whose `callback` runs only while the session lives (ticks are not activity)."""
 
-        def run(*args: Any, **kwargs: Any) -> Any:
-            if self.is_live(activity=True):
-                return handler(*args, **kwargs)
-            return None
+        def tick() -> Any:
+            return callback() if self.is_live(activity=False) else None
 
-        return run
+        return ui.timer(interval, tick)

@@ -67,7 +67,7 @@ def audit_page(request: Request) -> None:
                                          date_from=draft["date_from"], date_to=draft["date_to"])  # type: ignore[arg-type]
                     ui.navigate.to(url_with_params("/admin/audit", audit_filter_params(chosen)))
 
-                ui.button("Show", icon="filter_alt", on_click=guard.guarded(apply)).props("unelevated no-caps")
+                ui.button("Show", icon="filter_alt", on_click=apply).props("unelevated no-caps")
                 ui.button("Clear", on_click=lambda: ui.navigate.to("/admin/audit")).props("flat no-caps")
                 ui.space()
                 csv_url = url_with_params("/admin/audit/export.csv", audit_filter_params(filters))
@@ -86,7 +86,7 @@ def audit_page(request: Request) -> None:
                             notice(f"Tampering found at row #{verdict.first_bad_seq}: {verdict.problem}. "
                                    f"The {verdict.rows_checked:,} rows before it are intact.", "negative")
 
-                ui.button("Verify chain", icon="verified", on_click=guard.guarded(verify)).props("outline no-caps")
+                ui.button("Verify chain", icon="verified", on_click=verify).props("outline no-caps")
 
         if not page.rows:
             notice("No audit rows match these filters.", "info")

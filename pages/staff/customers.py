@@ -78,7 +78,7 @@ def customers_page(request: Request, q: str = "") -> None:
             state["search"] = (value or "")[:200]
             listing.refresh()
 
-        search.on_value_change(guard.guarded(lambda e: on_search(e.value)))
+        search.on_value_change(lambda e: on_search(e.value))
 
         dialog_host = ui.element("div")  # outside the list: refreshing the list must not close an open dialog
 
@@ -129,7 +129,7 @@ def customers_page(request: Request, q: str = "") -> None:
                                       on_click=lambda: ask_active(row, True, dialog)).props("flat no-caps")
                     ui.space()
                     ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
-                    ui.button("Save", on_click=guard.guarded(save)).props("unelevated no-caps")
+                    ui.button("Save", on_click=save).props("unelevated no-caps")
             dialog.open()
 
         def owner_section(row: CustomerRow) -> None:
@@ -156,7 +156,7 @@ def customers_page(request: Request, q: str = "") -> None:
                                               f"{fmt.datetime(issued.expires_at)}. It is not shown again.")
                     listing.refresh()
 
-                ui.button("Create invitation link", icon="link", on_click=guard.guarded(invite)).props(
+                ui.button("Create invitation link", icon="link", on_click=invite).props(
                     "outline no-caps")
 
         def ask_active(row: CustomerRow, active: bool, dialog: ui.dialog) -> None:
@@ -174,6 +174,6 @@ def customers_page(request: Request, q: str = "") -> None:
                 apply()
             else:
                 confirm(f"Disable {row.name}?", "All its users are signed out now and cannot sign in until the customer "
-                        "is enabled again. Invoices stay stored.", "Disable", guard.guarded(apply))
+                        "is enabled again. Invoices stay stored.", "Disable", apply)
 
         listing()

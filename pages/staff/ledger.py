@@ -92,7 +92,7 @@ def ledger_page(request: Request) -> None:
                         cell(event.reason or "")
                         with cell():
                             if is_admin:
-                                ui.button("Replay", icon="replay", on_click=lambda e=event: guarded_replay(e.id)).props(
+                                ui.button("Replay", icon="replay", on_click=lambda e=event: replay_event(e.id)).props(
                                     f'flat dense no-caps aria-label="Replay event {event.event_id}"')
 
         async def replay_event(inbox_id: int) -> None:
@@ -108,19 +108,12 @@ def ledger_page(request: Request) -> None:
             sources.refresh()
             quarantine.refresh()
 
-        guarded_replay = guard.guarded(replay_event)
-
-        def refresh_quietly() -> None:  # a timer is not the user's activity: it must not extend the session
-            if guard.is_live(activity=False):
-                sources.refresh()
-
         with ui.row().classes("w-full items-center"):
             section_heading("Sources")
             ui.space()
-            ui.button("Refresh", icon="refresh", on_click=guard.guarded(lambda: (sources.refresh(),
-                                                                                  quarantine.refresh()))).props(
+            ui.button("Refresh", icon="refresh", on_click=lambda: (sources.refresh(), quarantine.refresh())).props(
                 "flat no-caps")
         sources()
         section_heading("Quarantine")
         quarantine()
-        ui.timer(10.0, refresh_quietly)
+        guard.timer(10.0, sources.refresh)

@@ -76,7 +76,7 @@ def users_page(request: Request, q: str = "", customer: str = "") -> None:
                     if attempt(lambda db: operation(db, runtime, principal, row.id)).ok:
                         ui.notify(done, type="positive")
                         listing.refresh()
-                return guard.guarded(execute)
+                return execute
 
             props = 'flat dense no-caps aria-label="{} {}"'
             if row.locked(utcnow()):
@@ -107,5 +107,5 @@ def users_page(request: Request, q: str = "", customer: str = "") -> None:
             state["search"] = (value or "")[:200]
             listing.refresh()
 
-        search.on_value_change(guard.guarded(lambda e: on_search(e.value)))
+        search.on_value_change(lambda e: on_search(e.value))
         listing()
