@@ -34,7 +34,7 @@ from services.invoices.queries import (
 from services.localization.today import today_for
 from services.notifications.live import LiveEvent
 from web.layout import signed_in_frame_live
-from web.page_access import page_principal
+from web.page_access import CurrentPrincipal
 from web.shared_reads import SharedRead
 from web.viewer_format import formatter_for
 
@@ -49,8 +49,7 @@ CUSTOMER_TOTALS: SharedRead[AccountSummary] = SharedRead()
 RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
 
 
-def dashboard_page(request: Request) -> RedirectResponse | None:
-    principal = page_principal(request)
+def dashboard_page(request: Request, principal: CurrentPrincipal) -> RedirectResponse | None:
     if principal.is_staff:
         return RedirectResponse("/admin", status_code=303)  # staff use the staff console
     params = {key: request.query_params.getlist(key) for key in request.query_params}

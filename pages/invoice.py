@@ -15,13 +15,13 @@ from services.invoices.questions import ask_about_invoice
 from services.localization.today import today_for
 from services.notifications.live import LiveEvent
 from web.layout import signed_in_frame_live
-from web.page_access import page_principal
+from web.page_access import CurrentPrincipal
 from web.refusals import invoice_not_found, throttled
 from web.viewer_format import formatter_for
 
 
-def invoice_page(request: Request, invoice_id: str) -> HTMLResponse | RedirectResponse | None:
-    principal = page_principal(request)
+def invoice_page(request: Request, principal: CurrentPrincipal,
+                 invoice_id: str) -> HTMLResponse | RedirectResponse | None:
     if principal.is_staff:
         return RedirectResponse("/admin", status_code=303)
     today = today_for(principal.timezone)

@@ -17,13 +17,12 @@ from services.errors import Forbidden, NotFound
 from services.localization.today import today_for
 from web.actions import attempt
 from web.layout import signed_in_frame
-from web.page_access import page_principal
+from web.page_access import CurrentPrincipal
 from web.refusals import plain_page
 from web.viewer_format import formatter_for
 
 
-def team_page(request: Request) -> HTMLResponse | None:
-    principal = page_principal(request)
+def team_page(request: Request, principal: CurrentPrincipal) -> HTMLResponse | None:
     today = today_for(principal.timezone)
     try:
         with unit_of_work() as db:

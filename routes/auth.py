@@ -13,6 +13,7 @@ from services.auth import account, login, team
 from services.auth.throttle import rate_limiter
 from services.config.runtime import current_runtime, unit_of_work
 from services.errors import InvalidInput, NotFound
+from web.page_access import CurrentPrincipal
 from web.session_cookie import (
     clear_session_cookie,
     read_session_token,
@@ -130,10 +131,10 @@ def build_auth_router() -> APIRouter:
         return response
 
     @router.post("/password")
-    def post_password(request: Request, current: FormText = "", new: FormText = "", repeat: FormText = "") -> Response:
+    def post_password(request: Request, principal: CurrentPrincipal, current: FormText = "", new: FormText = "",
+                      repeat: FormText = "") -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
-        principal = request.state.session_state.principal(request_info(request))
         if new != repeat:
             return _see_other("/settings?password=mismatch")
         with unit_of_work() as db:
@@ -145,19 +146,17 @@ def build_auth_router() -> APIRouter:
         return response
 
     @router.post("/sessions/revoke-others")
-    def post_revoke_others(request: Request) -> Response:
+    def post_revoke_others(request: Request, principal: CurrentPrincipal) -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
-        principal = request.state.session_state.principal(request_info(request))
         with unit_of_work() as db:
             ended = account.sign_out_other_sessions(db, current_runtime(), principal)
         return _see_other(f"/settings?ended={ended}")
 
     @router.post("/recovery-codes")
-    def post_recovery_codes(request: Request) -> Response:
+    def post_recovery_codes(request: Request, principal: CurrentPrincipal) -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
-        principal = request.state.session_state.principal(request_info(request))
         with unit_of_work() as db:
             account.regenerate_recovery_codes(db, current_runtime(), principal)
         return _see_other("/account/recovery-codes?next=/settings")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.config.runtime import current_runtime, unit_of_work
@@ -12,8 +12,8 @@ from services.documents.downloads import download_invoice_pdf
 from services.errors import Forbidden, LimitExceeded, NotFound
 from services.invoices.queries import record_invoice_denial
 from services.localization.today import today_for
+from web.page_access import CurrentPrincipal
 from web.refusals import invoice_not_found, plain_page, throttled
-from web.session_cookie import request_info
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,8 +25,7 @@ def attachment_header(filename: str) -> str:
 
 
 @router.get("/invoices/{invoice_id}/pdf")
-def invoice_pdf(request: Request, invoice_id: str) -> Response:
-    principal = request.state.session_state.principal(request_info(request))
+def invoice_pdf(principal: CurrentPrincipal, invoice_id: str) -> Response:
     try:
         if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
             raise NotFound("not an invoice id")

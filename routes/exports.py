@@ -15,18 +15,19 @@ from services.config.runtime import current_runtime, unit_of_work
 from services.documents.exports import ExportSelection, export_download, iter_file, start_export, stream_export
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.localization.today import today_for
-from web.session_cookie import refuse_foreign_origin, request_info
+from web.page_access import CurrentPrincipal
+from web.session_cookie import refuse_foreign_origin
 
 router = APIRouter(include_in_schema=False)
 MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
 
 
 @router.post("/exports")
-def post_export(request: Request, selection: Annotated[str, Form(max_length=100_000)] = "",
+def post_export(request: Request, principal: CurrentPrincipal,
+                selection: Annotated[str, Form(max_length=100_000)] = "",
                 kind: Annotated[str, Form(max_length=8)] = "zip") -> Response:
     if refused := refuse_foreign_origin(request, current_runtime().settings.public_url):
         return refused
-    principal = request.state.session_state.principal(request_info(request))
     today = today_for(principal.timezone)
     runtime = current_runtime()
     try:
@@ -48,8 +49,7 @@ def post_export(request: Request, selection: Annotated[str, Form(max_length=100_
 
 
 @router.get("/exports/{public_id}/download")
-def download_export(request: Request, public_id: str) -> Response:
-    principal = request.state.session_state.principal(request_info(request))
+def download_export(principal: CurrentPrincipal, public_id: str) -> Response:
     try:
         with unit_of_work() as db:
             path, file_name = export_download(db, current_runtime(), principal, public_id)

@@ -15,7 +15,7 @@ from services.localization.today import today_for
 from services.staff.audit_viewer import audit_csv, parse_audit_filter
 from services.staff.metrics import operational_metrics, series_csv
 from services.staff.metrics_query import parse_metrics_query
-from web.session_cookie import request_info
+from web.page_access import CurrentPrincipal
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,8 +27,7 @@ def csv_response(text: str, filename: str) -> Response:
 
 
 @router.get("/admin/audit/export.csv")
-def audit_export(request: Request) -> Response:
-    principal = request.state.session_state.principal(request_info(request))
+def audit_export(request: Request, principal: CurrentPrincipal) -> Response:
     filters, _before, _problems = parse_audit_filter(dict(request.query_params), principal.timezone)
     with unit_of_work() as db:
         text, _count = audit_csv(db, current_runtime(), principal, filters)
@@ -36,8 +35,7 @@ def audit_export(request: Request) -> Response:
 
 
 @router.get("/admin/metrics/{key}.csv")
-def metric_export(request: Request, key: str) -> Response:
-    principal = request.state.session_state.principal(request_info(request))
+def metric_export(request: Request, principal: CurrentPrincipal, key: str) -> Response:
     query = parse_metrics_query(dict(request.query_params))
     try:
         with unit_of_work() as db:

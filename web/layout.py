@@ -21,7 +21,7 @@ from services.localization.formatting import valid_timezone
 from services.notifications.alerts import NotificationView, latest_notifications, mark_read, unread_count
 from services.notifications.live import LiveEvent, bus
 from services.principal import Principal
-from web.page_access import SessionGuard, page_principal
+from web.page_access import SessionGuard, current_principal
 from web.viewer_format import formatter_for
 
 CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/export", "folder_zip"),
@@ -117,7 +117,7 @@ def signed_in_frame(request: Request, title: str) -> Iterator[tuple[Principal, S
 @contextmanager
 def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Principal, SessionGuard, LiveUpdates]]:
     """Like `signed_in_frame`, with the page's live updates to add handlers to."""
-    principal = page_principal(request)
+    principal = current_principal(request)
     guard = SessionGuard(request)
     nav = STAFF_NAV if principal.is_staff else OWNER_NAV if principal.role == Role.OWNER else CUSTOMER_NAV
     badge = AccountBadge(name=principal.label, detail=principal.role.value.title())

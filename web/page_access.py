@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from nicegui import Client, ui
 
 from services.auth.sessions import resolve_session
@@ -24,12 +24,17 @@ from web.session_cookie import read_session_token, request_info
 SESSION_CHECK_SECONDS = 15.0
 
 
-def page_principal(request: Request) -> Principal:
-    """The principal the access gate resolved for this page load (full sessions only get here)."""
+def current_principal(request: Request) -> Principal:
+    """Who acts in this request: the principal of the full session the access gate resolved (no
+    other request reaches a page or a signed-in route)."""
     state = getattr(request.state, "session_state", None)
     if state is None or not state.mfa_passed:
-        raise RuntimeError("page reached without a full session: is it missing from the access gate?")
+        raise RuntimeError("reached without a full session: is the path missing from the access gate?")
     return state.principal(request_info(request))
+
+
+# The one way routes and pages receive the acting principal: `principal: CurrentPrincipal`.
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 class SessionGuard:
