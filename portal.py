@@ -5,39 +5,58 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from services.config.settings import share_nicegui_storage
+import sqlalchemy as sa
 
-share_nicegui_storage()  # before NiceGUI is imported: it picks its storage backend at import
-
-from nicegui import app, ui  # noqa: E402
-
-from components.theme import BRAND_NAME
 from data.migrate import schema_is_current, upgrade_to_head
-from services.config.runtime import Runtime, start_runtime, unit_of_work
+from services.auth.login import prepare_sign_in
+from services.config.runtime import Runtime, start_runtime
 from services.config.settings import Settings, get_settings
 from services.demo.dataset import database_has_customers, demo_logins, load_demo
 from services.demo.options import DEFAULT_DEMO_PASSWORD, DemoOptions
 from services.errors import InvalidInput, PortalError
 
 
-def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> None:
-    """Register pages and routes on NiceGUI's app and serve (returns at once under test)."""
+def create_app(settings: Settings, engine: sa.Engine | None = None) -> Runtime:
+    """Wire the portal onto NiceGUI's app: its runtime (settings, engine, secret key) on `app.state`,
+    the pages, the HTTP routes and middleware, and the live-event relay between processes.
+
+    Importing this module changes nothing; NiceGUI itself is first imported here, because with
+    PORTAL_REDIS_URL its storage must be told to use Redis before that import."""
+    if settings.redis_url:
+        if "nicegui" in sys.modules and os.environ.get("NICEGUI_REDIS_URL") != settings.redis_url:
+            raise RuntimeError("NiceGUI was imported before create_app, so its storage cannot move to Redis")
+        os.environ["NICEGUI_REDIS_URL"] = settings.redis_url  # NiceGUI reads it once, when imported
+    from nicegui import app
+
     from pages import register_pages
     from routes import register_routes
 
+    runtime = start_runtime(settings, engine)
+    app.state.runtime = runtime
+    prepare_sign_in()
     register_pages()
     register_routes(app)
-    if runtime.settings.redis_url:
+    if settings.redis_url:
         from services.notifications.live import RedisRelay, bus
 
-        relay = RedisRelay(runtime.settings.redis_url, bus)
+        relay = RedisRelay(settings.redis_url, bus)
         app.on_startup(relay.start)
         app.on_shutdown(relay.stop)
+    return runtime
+
+
+def serve(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> None:
+    """Serve the app `create_app` wired (returns at once under NiceGUI's test simulation)."""
+    from nicegui import ui
+
+    from components.theme import BRAND_NAME
+
     ui.run(
         host=host or runtime.settings.host,
         port=port or runtime.settings.port,
@@ -56,8 +75,8 @@ def start_app(runtime: Runtime, *, host: str | None = None, port: int | None = N
     )
 
 
-def _print_demo_logins(password_hint: str) -> None:
-    with unit_of_work() as session:
+def _print_demo_logins(runtime: Runtime, password_hint: str) -> None:
+    with runtime.unit_of_work() as session:
         logins = demo_logins(session)
     if not logins:
         return
@@ -74,19 +93,22 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
         print("The database schema is not current: run `python portal.py migrate` first.", file=sys.stderr)
         return 2
     if args.demo:
-        with unit_of_work() as session:
+        with runtime.unit_of_work() as session:
             empty = not database_has_customers(session)
         if empty:
             print("Loading demo data into the empty portal …", flush=True)
             load_demo(runtime.engine, DemoOptions(), runtime.secret_key)
-        _print_demo_logins(f"{DEFAULT_DEMO_PASSWORD}, unless the demo was loaded with --password")
+        _print_demo_logins(runtime, f"{DEFAULT_DEMO_PASSWORD}, unless the demo was loaded with --password")
     host, port = args.host or settings.host, args.port or settings.port
+    runtime = create_app(settings, runtime.engine)
+    from nicegui import app
+
     from services.operations.background import start_background_jobs
 
     local_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
     def start_jobs() -> None:
-        scheduler, leadership = start_background_jobs(demo_ledger_url=local_url if args.demo else None)
+        scheduler, leadership = start_background_jobs(runtime, demo_ledger_url=local_url if args.demo else None)
 
         def stop_jobs() -> None:
             scheduler.shutdown(wait=False)
@@ -96,7 +118,7 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     app.on_startup(start_jobs)
     print(f"Invoice Portal serves http://{host}:{port}  (Ctrl+C stops it)", flush=True)
-    start_app(runtime, host=host, port=port)
+    serve(runtime, host=host, port=port)
     return 0
 
 
@@ -118,7 +140,7 @@ def command_demo(settings: Settings, args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     print(f"Loaded {summary.customers:,} customers, {summary.invoices:,} invoices, {summary.lines:,} lines and "
           f"{summary.payments:,} payments in {seconds:.1f} s.")
-    _print_demo_logins(args.password)
+    _print_demo_logins(runtime, args.password)
     return 0
 
 
@@ -126,9 +148,9 @@ def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
     from data import Role
     from services.auth.users import create_user
 
-    start_runtime(settings)
+    runtime = start_runtime(settings)
     password = _read_new_password()
-    with unit_of_work() as session:
+    with runtime.unit_of_work() as session:
         user = create_user(session, email=args.email, role=Role(args.role), password=password,
                            customer_ref=args.customer, display_name=args.name or "")
     print(f"Created {user.role.value} {user.email}. The first sign-in sets up the authenticator app.")
@@ -182,7 +204,7 @@ def command_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
     from services.audit.chain import verify_audit_chain
 
     runtime = start_runtime(settings)
-    with unit_of_work() as db:
+    with runtime.unit_of_work() as db:
         verdict = verify_audit_chain(db, runtime.secret_key)
     if verdict.intact:
         print(f"Audit trail intact: {verdict.rows_checked:,} rows verified.")
@@ -214,7 +236,7 @@ def command_move_to(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="portal.py", description=f"{BRAND_NAME}: self-service invoice access.")
+    parser = argparse.ArgumentParser(prog="portal.py", description="Invoice Portal: self-service invoice access.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve the portal over HTTP")

@@ -40,9 +40,10 @@ def create_db_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 
 @contextmanager
-def unit_of_work(engine: sa.Engine) -> Iterator[Session]:
-    """A session that commits when the block ends normally and rolls back when it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+def unit_of_work(engine: sa.Engine, info: dict[str, object] | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back when it raises; `info`
+    travels with it (`Session.info`)."""
+    with Session(engine, expire_on_commit=False, info=info) as session:
         try:
             yield session
             session.commit()

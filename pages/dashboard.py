@@ -20,7 +20,6 @@ from components.status_badge import set_status
 from components.summary_cards import SummaryCards
 from services.audit.trail import record_audit
 from services.auth.permissions import Capability, customer_access
-from services.config.runtime import current_runtime, unit_of_work
 from services.invoices.list_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
 from services.invoices.queries import (
     AccountSummary,
@@ -33,8 +32,8 @@ from services.invoices.queries import (
 )
 from services.localization.today import today_for
 from services.notifications.live import LiveEvent
+from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import signed_in_frame_live
-from web.page_access import CurrentPrincipal
 from web.shared_reads import SharedRead
 from web.viewer_format import formatter_for
 
@@ -49,7 +48,7 @@ CUSTOMER_TOTALS: SharedRead[AccountSummary] = SharedRead()
 RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
 
 
-def dashboard_page(request: Request, principal: CurrentPrincipal) -> RedirectResponse | None:
+def dashboard_page(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal) -> RedirectResponse | None:
     if principal.is_staff:
         return RedirectResponse("/admin", status_code=303)  # staff use the staff console
     params = {key: request.query_params.getlist(key) for key in request.query_params}
@@ -59,18 +58,18 @@ def dashboard_page(request: Request, principal: CurrentPrincipal) -> RedirectRes
     fmt = formatter_for(principal)
     table_format = TableFormat(money=fmt.money, date=fmt.date)
     with signed_in_frame_live(request, "Invoices") as (principal, guard, live):
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             vendors = vendor_options(db, principal, today)
             access = customer_access(db, principal, today)
             can_zip, can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
             can_export = can_zip or can_csv
-            record_audit(db, current_runtime().secret_key, "dashboard.view", "success", principal=principal)
+            record_audit(db, runtime.secret_key, "dashboard.view", "success", principal=principal)
         ui.add_body_html(RELOAD_ON_BACK)
         export_form = ExportForm() if can_export else None
         page_heading("Invoices")
 
         def load_totals() -> AccountSummary:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 return account_summary(db, principal, today)
 
         def shared_totals(since: float) -> AccountSummary:
@@ -79,7 +78,7 @@ def dashboard_page(request: Request, principal: CurrentPrincipal) -> RedirectRes
             return CUSTOMER_TOTALS.get((principal.customer_id, today, principal.timezone), since, load_totals)
 
         def load_page(query: InvoiceQuery) -> InvoicePage:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 return list_invoices(db, principal, query, today)
 
         cards = SummaryCards(year=today.year, money=fmt.money)
@@ -88,7 +87,7 @@ def dashboard_page(request: Request, principal: CurrentPrincipal) -> RedirectRes
         row_handles: dict[int, RowHandles] = {}
 
         def load_rows(ids: set[int]) -> list[InvoiceRow]:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 return invoice_rows(db, principal, ids, today)
 
         async def follow_ledger(events: list[LiveEvent]) -> None:

@@ -11,10 +11,10 @@ from components.export_list import export_list
 from components.forms import ExportForm
 from components.headings import page_heading
 from components.notice import notice
-from services.config.runtime import current_runtime, unit_of_work
 from services.documents.exports import ExportSelection, my_exports, preview_export
 from services.invoices.list_query import PERIOD_LABELS, InvoiceQuery, Period
 from services.localization.today import today_for
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
@@ -31,11 +31,10 @@ PROBLEMS = {
 PRESETS = (Period.LAST_MONTH, Period.THIS_QUARTER, Period.THIS_YEAR, Period.LAST_YEAR, Period.CUSTOM)
 
 
-def export_page(request: Request, problem: str = "", started: str = "") -> None:
+def export_page(request: Request, runtime: PortalRuntime, problem: str = "", started: str = "") -> None:
     with signed_in_frame(request, "Export") as (principal, guard):
         fmt = formatter_for(principal)
         today = today_for(principal.timezone)
-        runtime = current_runtime()
         form = ExportForm()
         page_heading("Export invoices")
         ui.label("One ZIP with every invoice's PDF and a manifest.csv, for your records or your tax adviser; or "
@@ -57,7 +56,7 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
                               on_change=lambda e: change(period=Period(e.value))).props("outlined").classes("w-52")
                     if query.period == Period.CUSTOM:
                         date_range_inputs(query.date_from, query.date_to, on_change=change, dense=False)
-                with unit_of_work() as db:
+                with runtime.unit_of_work() as db:
                     preview = preview_export(db, runtime, principal, ExportSelection(query=query), today)
                 start, end = query.issue_date_range(today)
                 span = f"{fmt.date(start)} – {fmt.date(end)}" if start and end else "choose both dates"
@@ -98,7 +97,7 @@ def export_page(request: Request, problem: str = "", started: str = "") -> None:
 
         @ui.refreshable
         def exports() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 rows = my_exports(db, principal)
             export_list(rows, fmt.datetime)
 

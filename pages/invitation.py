@@ -9,13 +9,13 @@ from components.frame import frame
 from components.notice import notice
 from services.auth.account import PASSWORD_CHANGE_PROBLEMS
 from services.auth.team import describe_invitation
-from services.config.runtime import unit_of_work
+from web.dependencies import PortalRuntime
 
 PROBLEMS = PASSWORD_CHANGE_PROBLEMS | {"expired": "This invitation link is not valid any more. Ask for a new one."}
 
 
-def invitation_page(token: str, problem: str = "") -> None:
-    with unit_of_work() as db:
+def invitation_page(runtime: PortalRuntime, token: str, problem: str = "") -> None:
+    with runtime.unit_of_work() as db:
         invitation = describe_invitation(db, token)
     with frame("Accept invitation"):
         with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):

@@ -7,20 +7,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import ui
 
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
-from services.config.runtime import current_runtime, unit_of_work
 from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.invoices.queries import get_invoice_detail, record_invoice_denial
 from services.invoices.questions import ask_about_invoice
 from services.localization.today import today_for
 from services.notifications.live import LiveEvent
+from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import signed_in_frame_live
-from web.page_access import CurrentPrincipal
 from web.refusals import invoice_not_found, throttled
 from web.viewer_format import formatter_for
 
 
-def invoice_page(request: Request, principal: CurrentPrincipal,
+def invoice_page(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal,
                  invoice_id: str) -> HTMLResponse | RedirectResponse | None:
     if principal.is_staff:
         return RedirectResponse("/admin", status_code=303)
@@ -28,16 +27,16 @@ def invoice_page(request: Request, principal: CurrentPrincipal,
     try:
         if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
             raise NotFound("not an invoice id")
-        with unit_of_work() as db:
-            detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=current_runtime().secret_key)
+        with runtime.unit_of_work() as db:
+            detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=runtime.secret_key)
             sha256 = document_hash(db, detail.id, detail.revision)
     except NotFound:
-        with unit_of_work() as db:
-            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id)
+        with runtime.unit_of_work() as db:
+            record_invoice_denial(db, runtime.secret_key, principal, invoice_id)
         return invoice_not_found()
     except LimitExceeded as error:
-        with unit_of_work() as db:
-            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, reason=error.code)
+        with runtime.unit_of_work() as db:
+            record_invoice_denial(db, runtime.secret_key, principal, invoice_id, reason=error.code)
         return throttled(str(error))
     fmt = formatter_for(principal)
     with signed_in_frame_live(request, f"Invoice {detail.number}") as (principal, guard, live):
@@ -48,7 +47,7 @@ def invoice_page(request: Request, principal: CurrentPrincipal,
             if event.invoice_id != detail.id:
                 return
             try:
-                with unit_of_work() as db:  # the page is already open: not a new view, not audited again
+                with runtime.unit_of_work() as db:  # the page is already open: not a new view, not audited again
                     state["detail"] = get_invoice_detail(db, principal, detail.id, today, secret_key="",
                                                          audit_action=None)
                     state["sha256"] = document_hash(db, detail.id, state["detail"].revision)
@@ -102,8 +101,8 @@ def invoice_page(request: Request, principal: CurrentPrincipal,
 
             def send() -> None:
                 try:
-                    with unit_of_work() as db:
-                        ask_about_invoice(db, current_runtime().secret_key, principal, detail.id, message.value or "",
+                    with runtime.unit_of_work() as db:
+                        ask_about_invoice(db, runtime.secret_key, principal, detail.id, message.value or "",
                                           today)
                 except (InvalidInput, Forbidden, NotFound) as error:
                     ui.notify(str(error), type="negative")

@@ -8,6 +8,7 @@ from components.forms import post_form
 from components.frame import frame
 from components.headings import page_heading
 from components.notice import notice
+from web.dependencies import PortalRuntime
 
 # Messages are chosen by code, never echoed from the URL: nothing an attacker puts in a link
 # appears on the page.
@@ -21,7 +22,7 @@ LOGIN_MESSAGES = {
 }
 
 
-def login_page(next: str = "/", error: str = "") -> None:  # noqa: A002 - `next` is the query name
+def login_page(runtime: PortalRuntime, next: str = "/", error: str = "") -> None:  # noqa: A002 - `next` is the query name
     """Sign-in form; `next` is where to go afterwards (checked server-side), `error` a message code."""
     with frame("Sign in"):
         with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):

@@ -8,16 +8,16 @@ from nicegui import ui
 from components.headings import page_heading
 from components.notice import notice
 from services.auth.login import take_pending_recovery_codes
-from services.config.runtime import current_runtime, unit_of_work
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.session_cookie import safe_next_path
 
 
-def recovery_codes_page(request: Request, next: str = "/") -> None:  # noqa: A002
+def recovery_codes_page(request: Request, runtime: PortalRuntime, next: str = "/") -> None:  # noqa: A002
     next_path = safe_next_path(next)
     with signed_in_frame(request, "Recovery codes") as (principal, _guard):
-        with unit_of_work() as db:
-            codes = take_pending_recovery_codes(db, current_runtime(), principal.session_id)
+        with runtime.unit_of_work() as db:
+            codes = take_pending_recovery_codes(db, runtime, principal.session_id)
         with ui.card().classes("w-full max-w-xl mx-auto p-6 gap-4"):
             page_heading("Your recovery codes")
             if not codes:

@@ -12,7 +12,7 @@ from components.headings import page_heading
 from components.notice import notice
 from services.auth import login
 from services.auth.totp import quote_secret_for_display
-from services.config.runtime import current_runtime, unit_of_work
+from web.dependencies import PortalRuntime
 from web.session_cookie import read_session_token, safe_next_path
 
 CODE_PROBLEM = "That code did not work. Enter the newest code from your app (or an unused recovery code)."
@@ -27,7 +27,7 @@ def _code_field(label: str, *, allow_recovery: bool) -> None:
         field.props('hint="6 digits from your app, or one recovery code like abcde-fghjk"')
 
 
-def mfa_page(request: Request, next: str = "/", error: str = "") -> RedirectResponse | None:  # noqa: A002
+def mfa_page(request: Request, runtime: PortalRuntime, next: str = "/", error: str = "") -> RedirectResponse | None:  # noqa: A002
     """Enter the code from the authenticator app (or a recovery code)."""
     state = request.state.session_state
     next_path = safe_next_path(next)
@@ -49,11 +49,11 @@ def mfa_page(request: Request, next: str = "/", error: str = "") -> RedirectResp
     return None
 
 
-def enroll_page(request: Request, next: str = "/", error: str = "") -> RedirectResponse | None:  # noqa: A002
+def enroll_page(request: Request, runtime: PortalRuntime, next: str = "/", error: str = "") -> RedirectResponse | None:  # noqa: A002
     """First sign-in: scan the QR code (or type the key), then confirm with a code."""
     next_path = safe_next_path(next)
-    with unit_of_work() as db:
-        enrollment = login.begin_enrollment(db, current_runtime(), read_session_token(request))
+    with runtime.unit_of_work() as db:
+        enrollment = login.begin_enrollment(db, runtime, read_session_token(request))
     if enrollment is None:
         return RedirectResponse(f"/login/mfa?next={next_path}", status_code=303)
     with frame("Set up two-step verification"):

@@ -13,19 +13,19 @@ from services.auth.permissions import customer_access
 from services.auth.recovery_codes import remaining_recovery_codes
 from services.auth.sessions import active_sessions
 from services.auth.users import set_preferences
-from services.config.runtime import current_runtime, unit_of_work
 from services.errors import InvalidInput
 from services.localization.formatting import OFFERED_LOCALES, locale_label, timezone_choices
 from services.localization.today import today_for
 from services.notifications.alerts import KIND_LABELS, preferences, set_preference
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
 
-def settings_page(request: Request, password: str = "", ended: str = "", saved: str = "") -> None:
+def settings_page(request: Request, runtime: PortalRuntime, password: str = "", ended: str = "", saved: str = "") -> None:
     with signed_in_frame(request, "Settings") as (principal, guard):
-        with unit_of_work() as db:
-            sessions = active_sessions(db, principal, current_runtime().settings)
+        with runtime.unit_of_work() as db:
+            sessions = active_sessions(db, principal, runtime.settings)
             codes_left = remaining_recovery_codes(db, principal.user_id)
         ui.label("Settings").classes("text-2xl font-semibold mb-4").props('role="heading" aria-level="1"')
         with ui.column().classes("w-full max-w-3xl gap-6"):
@@ -47,7 +47,7 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
 
                 def save_preferences() -> None:
                     try:
-                        with unit_of_work() as db:
+                        with runtime.unit_of_work() as db:
                             set_preferences(db, principal, locale=locale_select.value, timezone=zone_select.value)
                     except InvalidInput as error:
                         ui.notify(str(error), type="negative")
@@ -63,7 +63,7 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
                 with ui.card().classes("w-full p-5 gap-3"):
                     ui.label("Notifications").classes("text-lg font-semibold").props(
                         'role="heading" aria-level="2"')
-                    with unit_of_work() as db:
+                    with runtime.unit_of_work() as db:
                         choices = preferences(db, principal)
                         email_allowed = customer_access(db, principal, today_for(principal.timezone)).tier \
                             .email_notifications
@@ -85,7 +85,7 @@ def settings_page(request: Request, password: str = "", ended: str = "", saved: 
                                     email.set_enabled(email_allowed)
 
                                 def save(_event, kind=choice.kind, in_app=in_app, email=email) -> None:  # type: ignore[no-untyped-def]
-                                    with unit_of_work() as db:
+                                    with runtime.unit_of_work() as db:
                                         set_preference(db, principal, kind, in_app=bool(in_app.value),
                                                        email=bool(email.value))
                                     ui.notify("Saved.", type="positive")

@@ -12,32 +12,31 @@ from components.invitation_link import invitation_link
 from data.types import Role
 from services.auth.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
 from services.auth.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
-from services.config.runtime import current_runtime, unit_of_work
 from services.errors import Forbidden, NotFound
 from services.localization.today import today_for
 from web.actions import attempt
+from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import signed_in_frame
-from web.page_access import CurrentPrincipal
 from web.refusals import plain_page
 from web.viewer_format import formatter_for
 
 
-def team_page(request: Request, principal: CurrentPrincipal) -> HTMLResponse | None:
+def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal) -> HTMLResponse | None:
     today = today_for(principal.timezone)
     try:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             customer_access(db, principal, today).require(Capability.MANAGE_TEAM)
     except (Forbidden, NotFound):
         return plain_page(404, "Not found", "This page is for the owners of a customer account.")
     fmt = formatter_for(principal)
-    base_url = current_runtime().settings.public_url or str(request.base_url).rstrip("/")
+    base_url = runtime.settings.public_url or str(request.base_url).rstrip("/")
     with signed_in_frame(request, "Team") as (principal, guard):
         page_heading("Team")
         ui.label("People of your company who can sign in and see its invoices.").classes("portal-muted")
 
         @ui.refreshable
         def members() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 team = list_team(db, principal, today)
             with ui.column().classes("w-full gap-2"):
                 for member in team:
@@ -62,7 +61,7 @@ def team_page(request: Request, principal: CurrentPrincipal) -> HTMLResponse | N
 
         def confirm_removal(user_id: int, email: str) -> None:
             def remove() -> None:
-                if attempt(lambda db: remove_member(db, current_runtime(), principal, user_id, today)).ok:
+                if attempt(lambda db: remove_member(db, runtime, principal, user_id, today)).ok:
                     ui.notify(f"{email} was removed.", type="positive")
                 members.refresh()
 
@@ -82,7 +81,7 @@ def team_page(request: Request, principal: CurrentPrincipal) -> HTMLResponse | N
 
             def invite() -> None:
                 issued = attempt(lambda db: invite_member(
-                    db, current_runtime(), principal, email=email.value or "", role=Role(role.value),
+                    db, runtime, principal, email=email.value or "", role=Role(role.value),
                     display_name=name.value or "", today=today), show_in=result).value
                 if issued is None:
                     return

@@ -7,15 +7,15 @@ from nicegui import events, ui
 
 from components.headings import page_heading
 from components.notice import notice
-from services.config.runtime import current_runtime, unit_of_work
 from services.documents.downloads import MAX_VERIFY_BYTES, Verification, verify_document
 from services.errors import Forbidden, InvalidInput
 from services.localization.today import today_for
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
 
-def verify_page(request: Request) -> None:
+def verify_page(request: Request, runtime: PortalRuntime) -> None:
     with signed_in_frame(request, "Verify a document") as (principal, guard):
         fmt = formatter_for(principal)
         today = today_for(principal.timezone)
@@ -41,8 +41,8 @@ def verify_page(request: Request) -> None:
 
         def check(**kwargs: object) -> None:
             try:
-                with unit_of_work() as db:
-                    show(verify_document(db, current_runtime(), principal, today, **kwargs))  # type: ignore[arg-type]
+                with runtime.unit_of_work() as db:
+                    show(verify_document(db, runtime, principal, today, **kwargs))  # type: ignore[arg-type]
             except (InvalidInput, Forbidden) as error:
                 result.clear()
                 with result:

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.auth.sessions import SessionState, resolve_session
-from services.config.runtime import current_runtime, unit_of_work
+from web.dependencies import portal_runtime
 from web.session_cookie import read_session_token
 
 # /api/ledger/events authenticates each request by its HMAC signature instead of a session.
@@ -32,8 +32,8 @@ def is_public(path: str) -> bool:
 def _resolve(token: str | None) -> SessionState | None:
     if not token:
         return None
-    with unit_of_work() as db:
-        return resolve_session(db, token, current_runtime().settings)
+    with portal_runtime().unit_of_work() as db:
+        return resolve_session(db, token, portal_runtime().settings)
 
 
 class AccessGate:

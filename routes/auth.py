@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.auth import account, login, team
 from services.auth.throttle import rate_limiter
-from services.config.runtime import current_runtime, unit_of_work
 from services.errors import InvalidInput, NotFound
-from web.page_access import CurrentPrincipal
+from web.dependencies import CurrentPrincipal, PortalRuntime, portal_runtime
 from web.session_cookie import (
     clear_session_cookie,
     read_session_token,
@@ -37,7 +36,7 @@ def _see_other(path: str) -> RedirectResponse:
 
 
 def _refuse_foreign_origin(request: Request) -> Response | None:
-    return refuse_foreign_origin(request, current_runtime().settings.public_url)
+    return refuse_foreign_origin(request, portal_runtime().settings.public_url)
 
 
 def _with_next(path: str, next_path: str, **query: str) -> str:
@@ -48,20 +47,20 @@ def _with_next(path: str, next_path: str, **query: str) -> str:
 
 def build_auth_router() -> APIRouter:
     """A router with its own per-IP limiter (a new app start gets fresh counters)."""
-    settings = current_runtime().settings
+    settings = portal_runtime().settings
     login_limiter = rate_limiter(settings.redis_url, "login-posts-per-ip", settings.login_posts_per_ip_minute, 60)
     router = APIRouter(prefix="/auth", include_in_schema=False)
 
     @router.post("/login")
-    def post_login(request: Request, email: FormText = "", password: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
+    def post_login(request: Request, runtime: PortalRuntime, email: FormText = "", password: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
         if refused := _refuse_foreign_origin(request):
             return refused
         info = request_info(request)
         if not login_limiter.allow(info.ip or "unknown"):
             return HTMLResponse(THROTTLED_PAGE, status_code=429, headers={"retry-after": "60"})
         next_path = safe_next_path(next)
-        with unit_of_work() as db:
-            accepted = login.sign_in_with_password(db, current_runtime(), email, password, info)
+        with runtime.unit_of_work() as db:
+            accepted = login.sign_in_with_password(db, runtime, email, password, info)
         if accepted is None:
             return _see_other(_with_next("/login", next_path, error="invalid"))
         response = _see_other(_with_next("/login/enroll" if accepted.needs_enrollment else "/login/mfa", next_path))
@@ -81,20 +80,20 @@ def build_auth_router() -> APIRouter:
         return _see_other(_with_next(retry_path, next_path, error="code"))
 
     @router.post("/mfa")
-    def post_mfa(request: Request, code: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
+    def post_mfa(request: Request, runtime: PortalRuntime, code: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
         if refused := _refuse_foreign_origin(request):
             return refused
-        with unit_of_work() as db:
-            result = login.verify_second_factor(db, current_runtime(), read_session_token(request), code,
+        with runtime.unit_of_work() as db:
+            result = login.verify_second_factor(db, runtime, read_session_token(request), code,
                                                 request_info(request))
         return _second_factor_response(request, result, "/login/mfa", safe_next_path(next))
 
     @router.post("/mfa/enroll")
-    def post_enroll(request: Request, code: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
+    def post_enroll(request: Request, runtime: PortalRuntime, code: FormText = "", next: FormText = "/") -> Response:  # noqa: A002
         if refused := _refuse_foreign_origin(request):
             return refused
-        with unit_of_work() as db:
-            result = login.confirm_enrollment(db, current_runtime(), read_session_token(request), code,
+        with runtime.unit_of_work() as db:
+            result = login.confirm_enrollment(db, runtime, read_session_token(request), code,
                                               request_info(request))
         if result.token is not None:
             # Recovery codes first; they are shown once, then the user goes on.
@@ -104,7 +103,7 @@ def build_auth_router() -> APIRouter:
         return _second_factor_response(request, result, "/login/enroll", safe_next_path(next))
 
     @router.post("/invite")
-    def post_invite(request: Request, token: FormText = "", password: FormText = "", repeat: FormText = "") -> Response:
+    def post_invite(request: Request, runtime: PortalRuntime, token: FormText = "", password: FormText = "", repeat: FormText = "") -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
         info = request_info(request)
@@ -114,31 +113,31 @@ def build_auth_router() -> APIRouter:
         if password != repeat:
             return _see_other(f"{link}?problem=mismatch")
         try:
-            with unit_of_work() as db:
-                team.accept_invitation(db, current_runtime(), token, password, info)
+            with runtime.unit_of_work() as db:
+                team.accept_invitation(db, runtime, token, password, info)
         except (InvalidInput, NotFound) as error:
             return _see_other(f"{link}?problem={error.code}")
         return _see_other("/login?error=password_set")
 
     @router.post("/logout")
-    def post_logout(request: Request) -> Response:
+    def post_logout(request: Request, runtime: PortalRuntime) -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
-        with unit_of_work() as db:
-            login.sign_out(db, current_runtime(), read_session_token(request), request_info(request))
+        with runtime.unit_of_work() as db:
+            login.sign_out(db, runtime, read_session_token(request), request_info(request))
         response = _see_other("/login?error=signed_out")
         clear_session_cookie(response, request)
         return response
 
     @router.post("/password")
-    def post_password(request: Request, principal: CurrentPrincipal, current: FormText = "", new: FormText = "",
+    def post_password(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal, current: FormText = "", new: FormText = "",
                       repeat: FormText = "") -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
         if new != repeat:
             return _see_other("/settings?password=mismatch")
-        with unit_of_work() as db:
-            change = account.change_password(db, current_runtime(), principal, current, new)
+        with runtime.unit_of_work() as db:
+            change = account.change_password(db, runtime, principal, current, new)
         if change.token is None:
             return _see_other(f"/settings?password={change.problem}")
         response = _see_other("/settings?password=changed")
@@ -146,19 +145,19 @@ def build_auth_router() -> APIRouter:
         return response
 
     @router.post("/sessions/revoke-others")
-    def post_revoke_others(request: Request, principal: CurrentPrincipal) -> Response:
+    def post_revoke_others(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal) -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
-        with unit_of_work() as db:
-            ended = account.sign_out_other_sessions(db, current_runtime(), principal)
+        with runtime.unit_of_work() as db:
+            ended = account.sign_out_other_sessions(db, runtime, principal)
         return _see_other(f"/settings?ended={ended}")
 
     @router.post("/recovery-codes")
-    def post_recovery_codes(request: Request, principal: CurrentPrincipal) -> Response:
+    def post_recovery_codes(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal) -> Response:
         if refused := _refuse_foreign_origin(request):
             return refused
-        with unit_of_work() as db:
-            account.regenerate_recovery_codes(db, current_runtime(), principal)
+        with runtime.unit_of_work() as db:
+            account.regenerate_recovery_codes(db, runtime, principal)
         return _see_other("/account/recovery-codes?next=/settings")
 
     return router

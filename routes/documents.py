@@ -7,12 +7,11 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.config.runtime import current_runtime, unit_of_work
 from services.documents.downloads import download_invoice_pdf
 from services.errors import Forbidden, LimitExceeded, NotFound
 from services.invoices.queries import record_invoice_denial
 from services.localization.today import today_for
-from web.page_access import CurrentPrincipal
+from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.refusals import invoice_not_found, plain_page, throttled
 
 router = APIRouter(include_in_schema=False)
@@ -25,20 +24,20 @@ def attachment_header(filename: str) -> str:
 
 
 @router.get("/invoices/{invoice_id}/pdf")
-def invoice_pdf(principal: CurrentPrincipal, invoice_id: str) -> Response:
+def invoice_pdf(runtime: PortalRuntime, principal: CurrentPrincipal, invoice_id: str) -> Response:
     try:
         if not (invoice_id.isascii() and invoice_id.isdigit()) or len(invoice_id) > 12:
             raise NotFound("not an invoice id")
-        with unit_of_work() as db:
-            download = download_invoice_pdf(db, current_runtime(), principal, int(invoice_id),
+        with runtime.unit_of_work() as db:
+            download = download_invoice_pdf(db, runtime, principal, int(invoice_id),
                                             today_for(principal.timezone))
     except NotFound:
-        with unit_of_work() as db:
-            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, "invoice.download")
+        with runtime.unit_of_work() as db:
+            record_invoice_denial(db, runtime.secret_key, principal, invoice_id, "invoice.download")
         return invoice_not_found()
     except LimitExceeded as error:
-        with unit_of_work() as db:
-            record_invoice_denial(db, current_runtime().secret_key, principal, invoice_id, "invoice.download",
+        with runtime.unit_of_work() as db:
+            record_invoice_denial(db, runtime.secret_key, principal, invoice_id, "invoice.download",
                                   reason=error.code)
         return throttled(str(error))
     except Forbidden as error:

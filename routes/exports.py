@@ -11,11 +11,10 @@ from sqlmodel import Session
 
 from routes.documents import attachment_header
 from services.audit.trail import record_audit
-from services.config.runtime import current_runtime, unit_of_work
 from services.documents.exports import ExportSelection, export_download, iter_file, start_export, stream_export
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.localization.today import today_for
-from web.page_access import CurrentPrincipal
+from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.session_cookie import refuse_foreign_origin
 
 router = APIRouter(include_in_schema=False)
@@ -23,20 +22,19 @@ MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
 
 
 @router.post("/exports")
-def post_export(request: Request, principal: CurrentPrincipal,
+def post_export(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal,
                 selection: Annotated[str, Form(max_length=100_000)] = "",
                 kind: Annotated[str, Form(max_length=8)] = "zip") -> Response:
-    if refused := refuse_foreign_origin(request, current_runtime().settings.public_url):
+    if refused := refuse_foreign_origin(request, runtime.settings.public_url):
         return refused
     today = today_for(principal.timezone)
-    runtime = current_runtime()
     try:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             job = start_export(db, runtime, principal, ExportSelection.from_text(selection), kind, today)
             job_id, background, file_name = job.id, job.background, job.file_name
     except (InvalidInput, LimitExceeded, Forbidden) as refused:
         if not isinstance(refused, InvalidInput):  # limits and rights are audited; typos are not
-            with unit_of_work() as db:  # the refused request rolled back: audit on its own
+            with runtime.unit_of_work() as db:  # the refused request rolled back: audit on its own
                 record_audit(db, runtime.secret_key, "export.refused", "denied", principal=principal,
                              reason=refused.code)
         return RedirectResponse(f"/export?problem={refused.code}", status_code=303)
@@ -49,10 +47,10 @@ def post_export(request: Request, principal: CurrentPrincipal,
 
 
 @router.get("/exports/{public_id}/download")
-def download_export(principal: CurrentPrincipal, public_id: str) -> Response:
+def download_export(runtime: PortalRuntime, principal: CurrentPrincipal, public_id: str) -> Response:
     try:
-        with unit_of_work() as db:
-            path, file_name = export_download(db, current_runtime(), principal, public_id)
+        with runtime.unit_of_work() as db:
+            path, file_name = export_download(db, runtime, principal, public_id)
     except NotFound:
         return HTMLResponse("<!doctype html><title>Not found</title><p>This download link is not valid (it may have "
                             "expired). <a href='/export'>Your exports</a>", status_code=404)

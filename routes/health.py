@@ -4,15 +4,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from data.db import database_status
-from services.config.runtime import current_runtime
+from web.dependencies import PortalRuntime
 
 router = APIRouter()
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz() -> JSONResponse:
+def healthz(runtime: PortalRuntime) -> JSONResponse:
     """200 with {"status": "ok", "database": "ok"} when healthy, 503 otherwise."""
-    runtime = current_runtime()
     database = database_status(runtime.engine)
     healthy = database == "ok"
     return JSONResponse(

@@ -13,11 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.config.runtime import current_runtime
 from services.config.settings import ledger_webhook_secret
 from services.ledger.pipeline import ingest
 from services.ledger.schema import LedgerEvent
 from services.ledger.signature import HEADER, SignatureError, verify
+from web.dependencies import PortalRuntime
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 
@@ -40,8 +40,7 @@ class PushResult(BaseModel):
         "schema": {"oneOf": [LedgerEvent.model_json_schema(ref_template="#/components/schemas/{model}"),
                              {"type": "object", "properties": {"events": {"type": "array"}}}]}}}}},
 )
-async def push_events(request: Request) -> JSONResponse:
-    runtime = current_runtime()
+async def push_events(request: Request, runtime: PortalRuntime) -> JSONResponse:
     declared = int(request.headers.get("content-length") or 0)
     if declared > runtime.settings.ledger_max_push_bytes:
         return JSONResponse({"detail": "the body is too large; send smaller batches"}, status_code=413)

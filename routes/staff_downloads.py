@@ -9,13 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from routes.documents import attachment_header
-from services.config.runtime import current_runtime, unit_of_work
 from services.errors import NotFound, PortalError
 from services.localization.today import today_for
 from services.staff.audit_viewer import audit_csv, parse_audit_filter
 from services.staff.metrics import operational_metrics, series_csv
 from services.staff.metrics_query import parse_metrics_query
-from web.page_access import CurrentPrincipal
+from web.dependencies import CurrentPrincipal, PortalRuntime
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,18 +26,18 @@ def csv_response(text: str, filename: str) -> Response:
 
 
 @router.get("/admin/audit/export.csv")
-def audit_export(request: Request, principal: CurrentPrincipal) -> Response:
+def audit_export(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal) -> Response:
     filters, _before, _problems = parse_audit_filter(dict(request.query_params), principal.timezone)
-    with unit_of_work() as db:
-        text, _count = audit_csv(db, current_runtime(), principal, filters)
+    with runtime.unit_of_work() as db:
+        text, _count = audit_csv(db, runtime, principal, filters)
     return csv_response(text, f"audit-trail-{date.today().isoformat()}.csv")
 
 
 @router.get("/admin/metrics/{key}.csv")
-def metric_export(request: Request, principal: CurrentPrincipal, key: str) -> Response:
+def metric_export(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal, key: str) -> Response:
     query = parse_metrics_query(dict(request.query_params))
     try:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             report = operational_metrics(db, principal, today_for(principal.timezone), granularity=query.granularity,
                                          start=query.start, end=query.end, customer_id=query.customer_id,
                                          tier_id=query.tier_id)

@@ -101,9 +101,10 @@ def engine(_template_database: str, tmp_path: Path) -> Iterator[sa.Engine]:
 
 
 @pytest.fixture
-def session(engine: sa.Engine) -> Iterator[Session]:
-    """A database session for arranging and checking data; commit what the code under test must see."""
-    with Session(engine, expire_on_commit=False) as db_session:
+def session(runtime: Runtime) -> Iterator[Session]:
+    """A database session for arranging and checking data; commit what the code under test must see.
+    Made by the runtime, like the portal's own, so services see the test's settings."""
+    with runtime.session() as db_session:
         yield db_session
 
 
@@ -139,7 +140,7 @@ async def user(runtime: Runtime, caplog: pytest.LogCaptureFixture, request: pyte
         # restore it after every test, or the nesting grows until Python's recursion limit.
         lifespan = core.app.router.lifespan_context
         try:
-            portal.start_app(runtime)
+            portal.serve(portal.create_app(runtime.settings, runtime.engine))
             async with core.app.router.lifespan_context(core.app):
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as client:
                     yield User(client)

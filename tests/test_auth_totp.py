@@ -23,6 +23,7 @@ from services.auth.totp import (
     seal_secret,
 )
 from services.config.keys import DecryptionError
+from services.config.runtime import Runtime
 from tests.factories import TEST_SECRET_KEY, Factory
 from tests.web import ORIGIN, post_code, post_login
 
@@ -109,7 +110,7 @@ def test_recovery_codes_are_ten_hashed_single_use_and_replaced_whole(session: Se
     assert redeem_recovery_code(session, TEST_SECRET_KEY, user.id, new_codes[1])
 
 
-async def test_enrolment_stores_no_readable_secret(user: SimUser, session: Session, engine: sa.Engine,
+async def test_enrolment_stores_no_readable_secret(user: SimUser, session: Session, engine: sa.Engine, runtime: Runtime,
                                                    make: Factory) -> None:
     make.user(email="enrol@example.com")
     session.commit()
@@ -120,9 +121,8 @@ async def test_enrolment_stores_no_readable_secret(user: SimUser, session: Sessi
     assert stored.totp_secret_encrypted is None
     # The key shown on the page is the pending one; confirm it with a code.
     from services.auth.login import begin_enrollment
-    from services.config.runtime import current_runtime
 
-    enrollment = begin_enrollment(session, current_runtime(), user.http_client.cookies["portal_session"])
+    enrollment = begin_enrollment(session, runtime, user.http_client.cookies["portal_session"])
     session.commit()
     assert enrollment is not None
     assert quote_secret_for_display(enrollment.secret) in page.text  # the same pending key the page showed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -97,16 +98,16 @@ def test_without_redis_the_limit_still_holds_per_process(caplog) -> None:  # typ
     assert "rate limit kept in this process only" in caplog.text
 
 
-def test_with_a_redis_url_nicegui_keeps_its_storage_in_redis(redis_url: str) -> None:
+def test_with_a_redis_url_nicegui_keeps_its_storage_in_redis(redis_url: str, tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
-    from pathlib import Path
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
-    probe = ("import portal; from nicegui import app; "
-             "print(type(app.storage._general).__name__)")  # the store behind app.storage.general
+    probe = ("import portal; from services.config.settings import Settings; portal.create_app(Settings()); "
+             "from nicegui import app; print(type(app.storage._general).__name__)")  # behind app.storage.general
     shown = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parent.parent,
-                           env=env | {"PORTAL_REDIS_URL": redis_url, "PORTAL_SECRET_KEY": "x" * 40},
+                           env=env | {"PORTAL_REDIS_URL": redis_url, "PORTAL_SECRET_KEY": "x" * 40,
+                                      "PORTAL_DATA_DIR": str(tmp_path)},
                            capture_output=True, text=True, timeout=60, check=True)
     assert shown.stdout.strip() == "RedisPersistentDict"

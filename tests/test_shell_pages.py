@@ -41,11 +41,13 @@ async def test_healthz_reports_the_database(user: User) -> None:
 async def test_healthz_says_503_when_the_database_is_gone(user: User, runtime) -> None:  # type: ignore[no-untyped-def]
     if runtime.engine.dialect.name != "sqlite":
         pytest.skip("simulates a vanished SQLite file")
+    from dataclasses import replace
+
     import sqlalchemy as sa
+    from nicegui import app
 
     runtime.engine.dispose()
-    broken = sa.create_engine("sqlite:////nonexistent-dir/portal.db")
-    object.__setattr__(runtime, "engine", broken)
+    app.state.runtime = replace(app.state.runtime, engine=sa.create_engine("sqlite:////nonexistent-dir/portal.db"))
     response = await user.http_client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"

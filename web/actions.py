@@ -11,8 +11,8 @@ from nicegui import ui
 from sqlmodel import Session
 
 from components.notice import notice
-from services.config.runtime import unit_of_work
 from services.errors import PortalError
+from web.dependencies import portal_runtime
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ def attempt(action: Callable[[Session], T], *, show_in: ui.element | None = None
     if show_in is not None:
         show_in.clear()
     try:
-        with unit_of_work() as db:
+        with portal_runtime().unit_of_work() as db:
             value = action(db)
     except PortalError as error:
         if show_in is None:

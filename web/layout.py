@@ -15,13 +15,13 @@ from components.frame import AccountBadge, NavItem, frame
 from components.notification_bell import NotificationBell
 from data.types import InvoiceStatus, Role
 from services.auth.users import set_preferences
-from services.config.runtime import unit_of_work
 from services.invoices.status import STATUS_LABELS
 from services.localization.formatting import valid_timezone
 from services.notifications.alerts import NotificationView, latest_notifications, mark_read, unread_count
 from services.notifications.live import LiveEvent, bus
 from services.principal import Principal
-from web.page_access import SessionGuard, current_principal
+from web.dependencies import current_principal, portal_runtime
+from web.page_access import SessionGuard
 from web.viewer_format import formatter_for
 
 CUSTOMER_NAV = (NavItem("Invoices", "/", "receipt_long"), NavItem("Export", "/export", "folder_zip"),
@@ -124,15 +124,15 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
     fmt = formatter_for(principal)
 
     def load_unread() -> int:
-        with unit_of_work() as db:
+        with portal_runtime().unit_of_work() as db:
             return unread_count(db, principal)
 
     def load_latest() -> list[NotificationView]:
-        with unit_of_work() as db:
+        with portal_runtime().unit_of_work() as db:
             return latest_notifications(db, principal)
 
     def mark_all() -> None:
-        with unit_of_work() as db:
+        with portal_runtime().unit_of_work() as db:
             mark_read(db, principal)
 
     bells: list[NotificationBell] = []
@@ -177,5 +177,5 @@ async def adopt_browser_timezone(principal: Principal) -> None:
     except TimeoutError:
         return
     if isinstance(zone, str) and valid_timezone(zone):
-        with unit_of_work() as db:
+        with portal_runtime().unit_of_work() as db:
             set_preferences(db, principal, timezone=zone)

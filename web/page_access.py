@@ -11,30 +11,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from nicegui import Client, ui
 
 from services.auth.sessions import resolve_session
-from services.config.runtime import current_runtime, unit_of_work
-from services.principal import Principal
-from web.session_cookie import read_session_token, request_info
+from web.dependencies import portal_runtime
+from web.session_cookie import read_session_token
 
 SESSION_CHECK_SECONDS = 15.0
-
-
-def current_principal(request: Request) -> Principal:
-    """Who acts in this request: the principal of the full session the access gate resolved (no
-    other request reaches a page or a signed-in route)."""
-    state = getattr(request.state, "session_state", None)
-    if state is None or not state.mfa_passed:
-        raise RuntimeError("reached without a full session: is the path missing from the access gate?")
-    return state.principal(request_info(request))
-
-
-# The one way routes and pages receive the acting principal: `principal: CurrentPrincipal`.
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 class SessionGuard:
@@ -56,8 +42,8 @@ class SessionGuard:
         """True while the session is valid; `activity` counts toward the idle timeout."""
         if self._ended:
             return False
-        with unit_of_work() as db:
-            state = resolve_session(db, self._token, current_runtime().settings, touch=activity)
+        with portal_runtime().unit_of_work() as db:
+            state = resolve_session(db, self._token, portal_runtime().settings, touch=activity)
         if state is None or not state.mfa_passed:
             self._ended = True
             ui.navigate.to("/login?error=expired")

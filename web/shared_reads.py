@@ -23,8 +23,11 @@ class SharedRead(Generic[T]):
         """`read()`'s result for `key`, read after `since` (a time.monotonic() value): reused when
         another page's read started later than that, else read now (once, while others wait)."""
         with self._lock:
-            if len(self._results) > MAX_KEYS:
+            if len(self._key_locks) > MAX_KEYS:
+                # Forget old keys, locks included (a page still holding an old lock at worst reads once
+                # more than needed); otherwise every customer, day and zone ever seen stays in memory.
                 self._results.clear()
+                self._key_locks.clear()
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             cached = self._results.get(key)

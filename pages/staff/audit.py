@@ -10,7 +10,6 @@ from components.date_range import date_range_inputs
 from components.headings import page_heading
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
-from services.config.runtime import current_runtime, unit_of_work
 from services.staff.audit_viewer import (
     OUTCOMES,
     AuditFilter,
@@ -22,6 +21,7 @@ from services.staff.audit_viewer import (
 )
 from services.staff.customers import list_customers
 from services.url_params import url_with_params
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
@@ -29,7 +29,7 @@ HEADERS = ("#", "Time", "User", "Customer", "Action", "Outcome", "Object", "From
 OUTCOME_TONES = {"success": "good", "failure": "warn", "denied": "bad"}
 
 
-def audit_page(request: Request) -> None:
+def audit_page(request: Request, runtime: PortalRuntime) -> None:
     with signed_in_frame(request, "Audit trail") as (principal, guard):
         fmt = formatter_for(principal)
         params = {key: request.query_params.get(key, "") for key in request.query_params}
@@ -38,7 +38,7 @@ def audit_page(request: Request) -> None:
                      "that no row can be changed, removed or moved unnoticed.")
         for problem in problems:
             notice(problem, "warning")
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             actions = audit_actions(db, principal)
             customers = {row.id: f"{row.name} ({row.ref})" for row in list_customers(db, principal, limit=1000)}
             page = search_audit(db, principal, filters, before)
@@ -76,8 +76,8 @@ def audit_page(request: Request) -> None:
                 verdict_box = ui.row()
 
                 def verify() -> None:
-                    with unit_of_work() as db:
-                        verdict = check_audit_chain(db, current_runtime(), principal)
+                    with runtime.unit_of_work() as db:
+                        verdict = check_audit_chain(db, runtime, principal)
                     verdict_box.clear()
                     with verdict_box:
                         if verdict.intact:

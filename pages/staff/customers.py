@@ -11,7 +11,6 @@ from components.invitation_link import invitation_link
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
-from services.config.runtime import current_runtime, unit_of_work
 from services.staff.customers import (
     CustomerInput,
     CustomerRow,
@@ -22,19 +21,20 @@ from services.staff.customers import (
     set_customer_active,
 )
 from web.actions import attempt
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
 HEADERS = ("Number", "Company", "Tier", "Users", "Portal since", "Status", "")
 
 
-def customers_page(request: Request, q: str = "") -> None:
+def customers_page(request: Request, runtime: PortalRuntime, q: str = "") -> None:
     with signed_in_frame(request, "Customers") as (principal, guard):
         fmt = formatter_for(principal)
         is_admin = principal.role == Role.ADMIN
-        base_url = current_runtime().settings.public_url or str(request.base_url).rstrip("/")
+        base_url = runtime.settings.public_url or str(request.base_url).rstrip("/")
         page_heading("Customers", "Companies whose users see their invoices here; the tier decides what they may do.")
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             tiers = {row.id: row.name for row in list_tiers(db, principal)}
         state = {"search": q[:200]}
 
@@ -48,7 +48,7 @@ def customers_page(request: Request, q: str = "") -> None:
 
         @ui.refreshable
         def listing() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 rows = list_customers(db, principal, state["search"])
             if not rows:
                 notice("No customer matches this search." if state["search"] else "No customers yet.", "info")
@@ -109,7 +109,7 @@ def customers_page(request: Request, q: str = "") -> None:
                     data = CustomerInput(ref=ref.value or "", name=name.value or "", tier_id=int(tier.value or 0),
                                          email=email.value or "", country=country.value or "",
                                          tax_id=tax_id.value or "", address=address.value or "")
-                    if not attempt(lambda db: save_customer(db, current_runtime(), principal, data,
+                    if not attempt(lambda db: save_customer(db, runtime, principal, data,
                                                             row.id if row else None), show_in=problem).ok:
                         return
                     ui.notify(f"Customer {data.ref.strip()} saved.", type="positive")
@@ -135,7 +135,7 @@ def customers_page(request: Request, q: str = "") -> None:
         def owner_section(row: CustomerRow) -> None:
             with ui.expansion("Invite the owner", icon="mail").classes("w-full border rounded"):
                 ui.label("The owner gets a one-time link to set a password and two-step verification; "
-                         f"it expires after {current_runtime().settings.invitation_days} days. Inviting again "
+                         f"it expires after {runtime.settings.invitation_days} days. Inviting again "
                          "replaces an unused link.").classes("text-sm portal-muted")
                 with ui.row().classes("w-full gap-3 items-start"):
                     owner_email = ui.input("Owner's e-mail").props("outlined dense type=email maxlength=320").classes(
@@ -144,7 +144,7 @@ def customers_page(request: Request, q: str = "") -> None:
                 result = ui.column().classes("w-full")
 
                 def invite() -> None:
-                    invited = attempt(lambda db: invite_owner(db, current_runtime(), principal, row.id,
+                    invited = attempt(lambda db: invite_owner(db, runtime, principal, row.id,
                                                               email=owner_email.value or "",
                                                               display_name=owner_name.value or ""), show_in=result)
                     issued = invited.value
@@ -161,7 +161,7 @@ def customers_page(request: Request, q: str = "") -> None:
 
         def ask_active(row: CustomerRow, active: bool, dialog: ui.dialog) -> None:
             def apply() -> None:
-                changed = attempt(lambda db: set_customer_active(db, current_runtime(), principal, row.id, active))
+                changed = attempt(lambda db: set_customer_active(db, runtime, principal, row.id, active))
                 if not changed.ok:
                     return
                 ended = changed.value

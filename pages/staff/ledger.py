@@ -11,10 +11,10 @@ from components.headings import page_heading, section_heading
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
-from services.config.runtime import current_runtime, unit_of_work
 from services.errors import PortalError
 from services.ledger.pipeline import replay
 from services.staff.sync_health import Health, quarantined_events, source_health
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
@@ -39,7 +39,7 @@ def describe_lag(lag: timedelta | None) -> str:
     return f"{seconds // 86400} days"
 
 
-def ledger_page(request: Request) -> None:
+def ledger_page(request: Request, runtime: PortalRuntime) -> None:
     with signed_in_frame(request, "Ledger sync") as (principal, guard):
         fmt = formatter_for(principal)
         is_admin = principal.role == Role.ADMIN
@@ -48,8 +48,8 @@ def ledger_page(request: Request) -> None:
 
         @ui.refreshable
         def sources() -> None:
-            with unit_of_work() as db:
-                rows = source_health(db, principal, current_runtime().settings)
+            with runtime.unit_of_work() as db:
+                rows = source_health(db, principal, runtime.settings)
             if not rows:
                 notice("No ledger source is configured and nothing was pushed yet (see docs/LEDGER.md).", "info")
                 return
@@ -71,7 +71,7 @@ def ledger_page(request: Request) -> None:
 
         @ui.refreshable
         def quarantine() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 events = quarantined_events(db, principal)
             if not events:
                 notice("Nothing is waiting in quarantine.", "positive")
@@ -97,7 +97,7 @@ def ledger_page(request: Request) -> None:
 
         async def replay_event(inbox_id: int) -> None:
             try:
-                reason = await run.io_bound(replay, current_runtime(), principal, inbox_id)
+                reason = await run.io_bound(replay, runtime, principal, inbox_id)
             except PortalError as error:
                 ui.notify(str(error), type="negative")
                 return

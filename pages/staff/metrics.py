@@ -10,12 +10,12 @@ from components.date_range import date_range_inputs
 from components.headings import page_heading, section_heading
 from components.notice import notice
 from components.tables import cell, data_table, table_row
-from services.config.runtime import unit_of_work
 from services.errors import PortalError
 from services.localization.today import today_for
 from services.staff.metrics import MetricSeries, MetricsReport, metric_filter_options, operational_metrics
 from services.staff.metrics_query import MetricsQuery, parse_metrics_query
 from services.url_params import url_with_params
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
@@ -41,14 +41,14 @@ def _value_text(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f}"
 
 
-def metrics_page(request: Request) -> None:
+def metrics_page(request: Request, runtime: PortalRuntime) -> None:
     with signed_in_frame(request, "Metrics") as (principal, guard):
         fmt = formatter_for(principal)
         query = parse_metrics_query(dict(request.query_params))
         page_heading("Metrics", "Is the portal doing its job? Each chart can be downloaded as CSV.")
         for problem in query.problems:
             notice(problem, "warning")
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             options = metric_filter_options(db, principal)
         draft = {"granularity": query.granularity, "customer_id": query.customer_id, "tier_id": query.tier_id,
                  "date_from": query.start, "date_to": query.end}
@@ -70,7 +70,7 @@ def metrics_page(request: Request) -> None:
 
                 ui.button("Show", icon="insights", on_click=apply).props("unelevated no-caps")
         try:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 report = operational_metrics(db, principal, today_for(principal.timezone),
                                              granularity=query.granularity, start=query.start, end=query.end,
                                              customer_id=query.customer_id, tier_id=query.tier_id)

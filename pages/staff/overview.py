@@ -10,11 +10,11 @@ from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
 from data.types import utcnow
 from pages.staff.ledger import HEALTH_TONES
-from services.config.runtime import current_runtime, unit_of_work
 from services.staff.access_alerts import list_alerts, resolve_alert
 from services.staff.console_summary import console_summary
 from services.staff.sync_health import source_health
 from web.actions import attempt
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
@@ -23,16 +23,16 @@ KIND_LABELS = {"rapid_access": "Many invoices in a minute", "many_ips": "Sign-in
                "repeated_denials": "Repeated refused accesses"}
 
 
-def overview_page(request: Request) -> None:
+def overview_page(request: Request, runtime: PortalRuntime) -> None:
     with signed_in_frame(request, "Staff console") as (principal, guard):
         fmt = formatter_for(principal)
         page_heading("Staff console", f"Signed in as {principal.role.value}. What needs attention is listed first.")
 
         @ui.refreshable
         def tiles() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 summary = console_summary(db, principal)
-                health = source_health(db, principal, current_runtime().settings)
+                health = source_health(db, principal, runtime.settings)
             with ui.row().classes("w-full gap-3"):
                 for label, value, target in (
                         ("Active customers", f"{summary.customers_active} of {summary.customers_total}", "/admin/customers"),
@@ -53,7 +53,7 @@ def overview_page(request: Request) -> None:
 
         @ui.refreshable
         def alerts() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 rows = list_alerts(db, principal, limit=50)
             if not rows:
                 notice("No unusual activity so far.", "positive")
@@ -83,7 +83,7 @@ def overview_page(request: Request) -> None:
                                     f'flat dense no-caps aria-label="Release alert for {row.user_email}"')
 
         def release_alert(alert_id: int) -> None:
-            if not attempt(lambda db: resolve_alert(db, current_runtime(), principal, alert_id)).ok:
+            if not attempt(lambda db: resolve_alert(db, runtime, principal, alert_id)).ok:
                 return
             ui.notify("Alert released; the user's access is no longer paused.", type="positive")
             alerts.refresh()

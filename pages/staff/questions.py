@@ -9,9 +9,9 @@ from components.headings import page_heading
 from components.notice import notice
 from components.tables import chip
 from data.types import SupportStatus
-from services.config.runtime import current_runtime, unit_of_work
 from services.invoices.questions import list_questions, set_question_status
 from web.actions import attempt
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
@@ -19,7 +19,7 @@ VIEWS = {"open": SupportStatus.OPEN, "answered": SupportStatus.ANSWERED, "closed
 STATUS_TONES = {SupportStatus.OPEN: "warn", SupportStatus.ANSWERED: "info", SupportStatus.CLOSED: "neutral"}
 
 
-def questions_page(request: Request, show: str = "open") -> None:
+def questions_page(request: Request, runtime: PortalRuntime, show: str = "open") -> None:
     with signed_in_frame(request, "Billing questions") as (principal, guard):
         fmt = formatter_for(principal)
         view = show if show in VIEWS else "open"
@@ -30,7 +30,7 @@ def questions_page(request: Request, show: str = "open") -> None:
 
         @ui.refreshable
         def listing() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 rows = list_questions(db, principal, VIEWS[view])
             if not rows:
                 notice("No open questions." if view == "open" else "No questions here.", "positive")
@@ -55,7 +55,7 @@ def questions_page(request: Request, show: str = "open") -> None:
                                     "outline dense no-caps")
 
         def change_status(question_id: int, status: SupportStatus) -> None:
-            if not attempt(lambda db: set_question_status(db, current_runtime(), principal, question_id, status)).ok:
+            if not attempt(lambda db: set_question_status(db, runtime, principal, question_id, status)).ok:
                 return
             ui.notify(f"Question marked {status.value}.", type="positive")
             listing.refresh()

@@ -8,9 +8,9 @@ from nicegui import ui
 from components.headings import page_heading
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
-from services.config.runtime import current_runtime, unit_of_work
 from services.staff.customers import TierInput, TierRow, list_tiers, save_tier
 from web.actions import attempt
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 
 HEADERS = ("Tier", "History", "PDFs", "CSV", "Bulk export", "Exports / hour", "Users", "E-mail alerts", "Customers", "")
@@ -20,7 +20,7 @@ def _yes_no(value: bool) -> None:
     chip("Yes", "good") if value else chip("No", "neutral")
 
 
-def tiers_page(request: Request) -> None:
+def tiers_page(request: Request, runtime: PortalRuntime) -> None:
     with signed_in_frame(request, "Tiers") as (principal, guard):
         is_admin = principal.role == Role.ADMIN
         page_heading("Tiers", "What customers on each subscription tier may do. Changes reach their users on the "
@@ -31,7 +31,7 @@ def tiers_page(request: Request) -> None:
 
         @ui.refreshable
         def listing() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 rows = list_tiers(db, principal)
             with data_table("Tiers", HEADERS):
                 for tier in rows:
@@ -83,7 +83,7 @@ def tiers_page(request: Request) -> None:
                                      can_export_csv=bool(csv.value), max_export_invoices=whole(export_size.value),
                                      exports_per_hour=whole(per_hour.value), max_users=whole(users.value, 0),
                                      email_notifications=bool(mail.value))
-                    if not attempt(lambda db: save_tier(db, current_runtime(), principal, data,
+                    if not attempt(lambda db: save_tier(db, runtime, principal, data,
                                                         tier.id if tier else None), show_in=problem).ok:
                         return
                     ui.notify(f"Tier {data.name.strip()} saved.", type="positive")

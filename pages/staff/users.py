@@ -12,16 +12,16 @@ from components.headings import page_heading
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role, utcnow
-from services.config.runtime import current_runtime, unit_of_work
 from services.staff.users import UserRow, lock_user, reset_mfa, search_users, set_user_active, unlock_user
 from web.actions import attempt
+from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
 
 HEADERS = ("E-mail", "Name", "Role", "Customer", "Status", "Two-step", "Last sign-in", "Actions")
 
 
-def users_page(request: Request, q: str = "", customer: str = "") -> None:
+def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: str = "") -> None:
     with signed_in_frame(request, "Users") as (principal, guard):
         fmt = formatter_for(principal)
         is_admin = principal.role == Role.ADMIN
@@ -46,7 +46,7 @@ def users_page(request: Request, q: str = "", customer: str = "") -> None:
 
         @ui.refreshable
         def listing() -> None:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 rows = search_users(db, principal, state["search"], customer_id=customer_id)
             if not rows:
                 notice("No account matches this search.", "info")
@@ -69,7 +69,6 @@ def users_page(request: Request, q: str = "", customer: str = "") -> None:
             if row.id == principal.user_id:
                 ui.label("you").classes("portal-muted")
                 return
-            runtime = current_runtime()
 
             def run(operation: Callable[..., object], done: str) -> Callable[[], None]:
                 def execute() -> None:

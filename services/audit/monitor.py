@@ -23,7 +23,7 @@ from sqlmodel import Session, func, select
 
 from data import AccessAlert, AuditEvent, utcnow
 from services.audit.chain import append_audit_row
-from services.config.runtime import current_runtime
+from services.config.runtime import SETTINGS_INFO
 from services.config.settings import Settings
 from services.errors import LimitExceeded
 from services.principal import Principal
@@ -45,11 +45,11 @@ class MonitorLimits:
                    settings.monitor_denials_per_10_minutes, settings.monitor_throttle_minutes)
 
 
-def _limits() -> MonitorLimits:
-    try:
-        return MonitorLimits.from_settings(current_runtime().settings)
-    except RuntimeError:  # scripts and tests that write audit rows without a started portal
-        return MonitorLimits()
+def limits_for(db: Session) -> MonitorLimits:
+    """The limits of the portal whose unit of work `db` is (`Runtime.unit_of_work`). A session made
+    outside a runtime (the demo loader writing its history) is judged by the default limits."""
+    settings = db.info.get(SETTINGS_INFO)
+    return MonitorLimits.from_settings(settings) if isinstance(settings, Settings) else MonitorLimits()
 
 
 def watches(row: AuditEvent) -> bool:
@@ -65,7 +65,7 @@ def observe(db: Session, secret_key: str, row: AuditEvent) -> AccessAlert | None
     """Look at a freshly written audit row; raise an alert if it completes an unusual pattern."""
     if not watches(row):
         return None
-    limits = _limits()
+    limits = limits_for(db)
     at = row.occurred_at
     recent = sa.and_(AuditEvent.user_id == row.user_id, AuditEvent.occurred_at <= at)  # type: ignore[arg-type, operator]
     if row.outcome == "denied":

@@ -6,6 +6,7 @@ no hint whether the account exists, is locked or disabled. The audit trail recor
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,8 +33,19 @@ from services.principal import RequestInfo
 
 MFA_ATTEMPTS = 5
 RECOVERY_PURPOSE = "recovery-reveal"
-# A real argon2id hash of a random password: unknown users cost the same work as known ones.
-_DUMMY_HASH = hash_password("unknown-user-" + "x" * 24)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real argon2id hash of a password nobody has: unknown users cost the same work as known ones.
+    Made once per process by `prepare_sign_in` (not at import: it takes 64 MiB and a moment)."""
+    return hash_password("unknown-user-" + "x" * 24)
+
+
+def prepare_sign_in() -> None:
+    """Do the one-time work of sign-in before the first visitor, so the first unknown address
+    answers as fast as every later one."""
+    _dummy_hash()
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,7 @@ def sign_in_with_password(
     password = password[: MAX_LENGTH + 1]  # longer can never match; bounds the hashing work
     user = db.exec(select(User).where(User.email == email)).first() if email else None
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         _audit_login_failure(db, runtime, request, None, "unknown_user", email)
         return None
     password_ok = verify_password(user.password_hash, password)

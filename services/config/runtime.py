@@ -1,4 +1,8 @@
-"""The running portal's settings and database engine, set up once at start."""
+"""The running portal: its settings, database engine and secret key, made once at start and passed on.
+
+Services take the runtime (or the unit of work it opens) as an argument; the web layer gets it from
+the app that `portal.create_app` wired (`web.dependencies`). Nothing keeps a process-wide copy.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from data.db import create_db_engine
 from data.db import unit_of_work as _unit_of_work
 from services.config.settings import Settings
 
+SETTINGS_INFO = "portal_settings"
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -20,32 +26,26 @@ class Runtime:
     engine: sa.Engine
     secret_key: str
 
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A database session on the portal's engine: commits on success, rolls back on error."""
+        with _unit_of_work(self.engine, self.session_info()) as session:
+            yield session
 
-_current: Runtime | None = None
+    def session(self) -> Session:
+        """A plain session on the portal's engine (the caller commits), carrying the settings too."""
+        return Session(self.engine, expire_on_commit=False, info=self.session_info())
+
+    def session_info(self) -> dict[str, object]:
+        """What the portal's sessions carry for services that judge by settings inside a transaction
+        (the access monitor's limits, read as each audit row is written)."""
+        return {SETTINGS_INFO: self.settings}
 
 
 def start_runtime(settings: Settings, engine: sa.Engine | None = None) -> Runtime:
-    """Create (or take) the engine for `settings` and make it the process-wide runtime."""
-    global _current
-    if _current is not None and _current.engine is not engine:
-        _current.engine.dispose()
-    _current = Runtime(
+    """The runtime for `settings`: on `engine`, or on a new engine for the configured database."""
+    return Runtime(
         settings=settings,
         engine=engine or create_db_engine(settings.effective_database_url),
         secret_key=settings.resolved_secret_key(),
     )
-    return _current
-
-
-def current_runtime() -> Runtime:
-    """The runtime set up by `start_runtime`; an error before that."""
-    if _current is None:
-        raise RuntimeError("the portal runtime is not started")
-    return _current
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A database session on the portal's engine: commits on success, rolls back on error."""
-    with _unit_of_work(current_runtime().engine) as session:
-        yield session

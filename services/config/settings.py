@@ -109,16 +109,3 @@ def ledger_webhook_secret(settings: Settings, secret_key: str) -> str:
     from services.config.keys import derive_key
 
     return derive_key(secret_key, "ledger-webhook").hex()
-
-
-def share_nicegui_storage() -> None:
-    """With PORTAL_REDIS_URL, NiceGUI's server-side storage goes to the same Redis (so every process
-    behind the load balancer sees it). NiceGUI reads NICEGUI_REDIS_URL when it is imported."""
-    if "NICEGUI_REDIS_URL" in os.environ:
-        return
-    try:
-        url = get_settings().redis_url
-    except ValueError:  # invalid settings: the command itself reports them properly later
-        return
-    if url:
-        os.environ["NICEGUI_REDIS_URL"] = url

@@ -11,7 +11,7 @@ from sqlmodel import select
 from data import InboxStatus, Invoice, LedgerInbox
 from services.audit.trail import record_audit
 from services.auth.permissions import require_admin
-from services.config.runtime import Runtime, unit_of_work
+from services.config.runtime import Runtime
 from services.errors import InvalidInput, NotFound
 from services.ledger.apply import BatchResult, Change, apply_batch, replay_quarantined
 from services.localization.today import today_for
@@ -26,9 +26,9 @@ _apply_lock = threading.Lock()
 def ingest(runtime: Runtime, source: str, events: Sequence[object], next_cursor: str | None = None) -> BatchResult:
     """Apply a batch exactly once and run the work that follows a commit."""
     with _apply_lock:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             result = apply_batch(db, source, list(events), today=today_for("UTC"), next_cursor=next_cursor)
-    after_commit(result.changes)
+    after_commit(runtime, result.changes)
     return result
 
 
@@ -36,7 +36,7 @@ def replay(runtime: Runtime, actor: Principal, inbox_id: int) -> str | None:
     """Admin: apply a quarantined event again. Returns None when it applied, else why it still fails."""
     require_admin(actor)
     with _apply_lock:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             row = db.get(LedgerInbox, inbox_id)
             if row is None:
                 raise NotFound("No such ledger event.")
@@ -46,18 +46,18 @@ def replay(runtime: Runtime, actor: Principal, inbox_id: int) -> str | None:
             record_audit(db, runtime.secret_key, "ledger.replay", "success" if reason is None else "failure",
                          principal=actor, object_type="ledger_event", object_id=inbox_id, reason=reason,
                          details={"source": row.source, "event_id": row.event_id})
-    after_commit([change] if change else [])
+    after_commit(runtime, [change] if change else [])
     return reason
 
 
-def after_commit(changes: Sequence[Change]) -> None:
+def after_commit(runtime: Runtime, changes: Sequence[Change]) -> None:
     """Notifications for users who asked, then live events for open pages of those customers."""
     if not changes:
         return
     events = [LiveEvent(customer_id=change.customer_id, invoice_id=change.invoice_id, number=change.number,
                         kind=change.kind, status=change.new_status, old_status=change.old_status,
                         payment_status=change.payment_status) for change in changes]
-    with unit_of_work() as db:
+    with runtime.unit_of_work() as db:
         amounts: dict[int, tuple[int, str]] = {}
         ids = sorted({change.invoice_id for change in changes})
         for start in range(0, len(ids), 500):

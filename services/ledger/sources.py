@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from data import LedgerCursor
 from data.db import create_db_engine
-from services.config.runtime import Runtime, unit_of_work
+from services.config.runtime import Runtime
 from services.config.settings import LedgerSourceConfig
 from services.ledger.apply import record_source_failure
 from services.ledger.pipeline import ingest
@@ -92,7 +92,7 @@ def poll_source(runtime: Runtime, config: LedgerSourceConfig) -> int:
     """One poll of one source, unless it is backing off; returns how many events were applied."""
     from data import utcnow
 
-    with unit_of_work() as db:
+    with runtime.unit_of_work() as db:
         cursor_row = db.get(LedgerCursor, config.name)
         wait_until = backoff_until(cursor_row, runtime.settings.ledger_poll_seconds)
         cursor = cursor_row.cursor if cursor_row else None
@@ -101,12 +101,12 @@ def poll_source(runtime: Runtime, config: LedgerSourceConfig) -> int:
     try:
         events, next_cursor = FETCHERS[config.kind](config, cursor)
     except SourceError as error:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             failed = record_source_failure(db, config.name, str(error))
             log.warning("ledger source %s failed (%d in a row): %s", config.name, failed.consecutive_failures, error)
         return 0
     if not events:
-        with unit_of_work() as db:
+        with runtime.unit_of_work() as db:
             row = db.get(LedgerCursor, config.name) or LedgerCursor(source=config.name)
             row.last_attempt_at = row.last_success_at = utcnow()
             row.consecutive_failures = 0
@@ -118,7 +118,7 @@ def poll_source(runtime: Runtime, config: LedgerSourceConfig) -> int:
         reason = f"could not store the events ({type(error.orig).__name__}: {str(error.orig)[:200]})"
         log.warning("ledger source %s: %s; retrying with backoff", config.name, reason)
         try:
-            with unit_of_work() as db:
+            with runtime.unit_of_work() as db:
                 record_source_failure(db, config.name, reason)  # so it backs off and shows in sync health
         except sa.exc.OperationalError:
             pass  # the database still refuses writes; the next poll tries again

@@ -14,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
 from data import utcnow
-from services.config.runtime import current_runtime, unit_of_work
+from services.config.runtime import Runtime
 from services.demo.billing_engine import DemoLedger
 from services.documents.exports import next_queued_export, remove_expired_exports, run_export_job
 from services.documents.store import render_missing_documents
@@ -29,37 +29,31 @@ log = logging.getLogger(__name__)
 DOCUMENT_BATCH = 5  # ~1.5 s of rendering every 5 s: leaves the event loop and CPU to people
 
 
-def render_documents_batch() -> int:
+def render_documents_batch(runtime: Runtime) -> int:
     """Render a few invoice PDFs that have none yet (new installs, demo data, new versions)."""
-    runtime = current_runtime()
-    with unit_of_work() as db:
+    with runtime.unit_of_work() as db:
         return render_missing_documents(db, runtime.settings.document_locale, today_for("UTC"), DOCUMENT_BATCH)
 
 
-def build_next_export() -> None:
+def build_next_export(runtime: Runtime) -> None:
     """Build the oldest queued background export, if any (a restart resumes unfinished ones)."""
-    runtime = current_runtime()
     with Session(runtime.engine) as db:
         job_id = next_queued_export(db)
     if job_id is not None:
         run_export_job(lambda: Session(runtime.engine), runtime, job_id, today_for("UTC"))
 
 
-def clean_expired_exports() -> None:
-    with unit_of_work() as db:
-        remove_expired_exports(db, current_runtime())
+def clean_expired_exports(runtime: Runtime) -> None:
+    with runtime.unit_of_work() as db:
+        remove_expired_exports(db, runtime)
 
 
-def mark_overdue_invoices() -> int:
+def mark_overdue_invoices(runtime: Runtime) -> int:
     """Unpaid invoices past their due date become overdue; open pages and users are told."""
-    with unit_of_work() as db:
+    with runtime.unit_of_work() as db:
         changes = mark_overdue(db, today_for("UTC"))
-    after_commit(changes)
+    after_commit(runtime, changes)
     return len(changes)
-
-
-async def send_emails() -> None:
-    await send_due_emails(current_runtime())
 
 
 def leader_only(leadership: Leadership, job: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,10 +70,10 @@ def leader_only(leadership: Leadership, job: Callable[..., Any]) -> Callable[...
     return run
 
 
-def start_background_jobs(demo_ledger_url: str | None = None) -> tuple[AsyncIOScheduler, Leadership]:
+def start_background_jobs(runtime: Runtime, demo_ledger_url: str | None = None
+                          ) -> tuple[AsyncIOScheduler, Leadership]:
     """Start the scheduler: sync jobs run in worker threads, async ones on the loop; one instance
     of each at a time, missed runs coalesced; work happens only in the lease holder."""
-    runtime = current_runtime()
     leadership = Leadership(runtime.engine, runtime.settings.job_lease_seconds)
     leadership.renew()
     scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
@@ -91,13 +85,14 @@ def start_background_jobs(demo_ledger_url: str | None = None) -> tuple[AsyncIOSc
     for source in runtime.settings.ledger_sources:
         add(poll_source, trigger="interval", seconds=runtime.settings.ledger_poll_seconds, args=[runtime, source],
             id=f"poll-{source.name}")
-    add(mark_overdue_invoices, trigger="interval", minutes=10, id="mark-overdue", next_run_time=utcnow())
-    add(send_emails, trigger="interval", seconds=10, id="send-emails")
+    add(mark_overdue_invoices, trigger="interval", minutes=10, args=[runtime], id="mark-overdue",
+        next_run_time=utcnow())
+    add(send_due_emails, trigger="interval", seconds=10, args=[runtime], id="send-emails")
     if demo_ledger_url:
         add(DemoLedger(runtime, demo_ledger_url).tick, trigger="interval", seconds=4, id="demo-ledger")
-    add(render_documents_batch, trigger="interval", seconds=5, id="render-documents")
-    add(build_next_export, trigger="interval", seconds=2, id="build-exports")
-    add(clean_expired_exports, trigger="interval", minutes=10, id="clean-exports")
+    add(render_documents_batch, trigger="interval", seconds=5, args=[runtime], id="render-documents")
+    add(build_next_export, trigger="interval", seconds=2, args=[runtime], id="build-exports")
+    add(clean_expired_exports, trigger="interval", minutes=10, args=[runtime], id="clean-exports")
     scheduler.start()
     log.info("background jobs started (%s)", "leading" if leadership.is_leader else "standing by")
     return scheduler, leadership
