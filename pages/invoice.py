@@ -9,13 +9,13 @@ from nicegui import ui
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
 from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
-from services.invoices.queries import get_invoice_detail, record_invoice_denial
+from services.invoices.queries import get_invoice_detail
 from services.invoices.questions import ask_about_invoice
 from services.localization.today import today_for
 from services.notifications.live import LiveEvent
 from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import signed_in_frame_live
-from web.refusals import invoice_not_found, throttled
+from web.refusals import refuse_invoice
 from web.viewer_format import formatter_for
 
 
@@ -30,14 +30,8 @@ def invoice_page(request: Request, runtime: PortalRuntime, principal: CurrentPri
         with runtime.unit_of_work() as db:
             detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=runtime.secret_key)
             sha256 = document_hash(db, detail.id, detail.revision)
-    except NotFound:
-        with runtime.unit_of_work() as db:
-            record_invoice_denial(db, runtime.secret_key, principal, invoice_id)
-        return invoice_not_found()
-    except LimitExceeded as error:
-        with runtime.unit_of_work() as db:
-            record_invoice_denial(db, runtime.secret_key, principal, invoice_id, reason=error.code)
-        return throttled(str(error))
+    except (NotFound, LimitExceeded) as error:
+        return refuse_invoice(runtime, principal, invoice_id, "invoice.view", error)
     fmt = formatter_for(principal)
     with signed_in_frame_live(request, f"Invoice {detail.number}") as (principal, guard, live):
         ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')

@@ -7,6 +7,8 @@ from fastapi.responses import PlainTextResponse
 from routes import auth, documents, exports, health, ledger_api, staff_downloads
 from routes.access_gate import AccessGate
 from routes.security_headers import SecurityHeadersMiddleware, security_headers
+from services.errors import PortalError
+from web.refusals import portal_error_answer
 
 
 def register_routes(app: FastAPI) -> None:
@@ -17,6 +19,7 @@ def register_routes(app: FastAPI) -> None:
     app.include_router(exports.router)
     app.include_router(ledger_api.router)
     app.include_router(staff_downloads.router)
+    app.add_exception_handler(PortalError, portal_error_answer)
     # Added last = runs first: headers wrap everything, the gate guards everything inside.
     app.add_middleware(AccessGate)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -7,12 +7,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from services.auth import account, login, team
 from services.auth.throttle import rate_limiter
 from services.errors import InvalidInput, NotFound
 from web.dependencies import CurrentPrincipal, PortalRuntime, portal_runtime
+from web.refusals import throttled
 from web.session_cookie import (
     clear_session_cookie,
     read_session_token,
@@ -23,12 +24,6 @@ from web.session_cookie import (
 )
 
 FormText = Annotated[str, Form(max_length=4096)]
-THROTTLED_PAGE = (
-    "<!doctype html><html lang=en><meta charset=utf-8><title>Too many attempts · Invoice Portal</title>"
-    "<body style='font-family:system-ui;max-width:32rem;margin:4rem auto;padding:0 1rem'>"
-    "<h1>Too many sign-in attempts</h1><p>Too many sign-in attempts came from your network. "
-    "Wait a minute, then <a href='/login'>try again</a>.</p></body></html>"
-)
 
 
 def _see_other(path: str) -> RedirectResponse:
@@ -45,6 +40,11 @@ def _with_next(path: str, next_path: str, **query: str) -> str:
     return f"{path}?{'&'.join(params)}" if params else path
 
 
+def _too_many_attempts() -> Response:
+    return throttled("Too many sign-in attempts came from your network. Wait a minute, then try again.",
+                     retry_after_seconds=60, heading="Too many sign-in attempts", link=("/login", "Try again"))
+
+
 def build_auth_router() -> APIRouter:
     """A router with its own per-IP limiter (a new app start gets fresh counters)."""
     settings = portal_runtime().settings
@@ -57,7 +57,7 @@ def build_auth_router() -> APIRouter:
             return refused
         info = request_info(request)
         if not login_limiter.allow(info.ip or "unknown"):
-            return HTMLResponse(THROTTLED_PAGE, status_code=429, headers={"retry-after": "60"})
+            return _too_many_attempts()
         next_path = safe_next_path(next)
         with runtime.unit_of_work() as db:
             accepted = login.sign_in_with_password(db, runtime, email, password, info)
@@ -108,7 +108,7 @@ def build_auth_router() -> APIRouter:
             return refused
         info = request_info(request)
         if not login_limiter.allow(info.ip or "unknown"):  # guessing links costs like guessing passwords
-            return HTMLResponse(THROTTLED_PAGE, status_code=429, headers={"retry-after": "60"})
+            return _too_many_attempts()
         link = f"/invite/{quote(token[:128], safe='')}"
         if password != repeat:
             return _see_other(f"{link}?problem=mismatch")

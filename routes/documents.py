@@ -9,10 +9,9 @@ from fastapi.responses import Response
 
 from services.documents.downloads import download_invoice_pdf
 from services.errors import Forbidden, LimitExceeded, NotFound
-from services.invoices.queries import record_invoice_denial
 from services.localization.today import today_for
 from web.dependencies import CurrentPrincipal, PortalRuntime
-from web.refusals import invoice_not_found, plain_page, throttled
+from web.refusals import refuse_invoice
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,17 +30,8 @@ def invoice_pdf(runtime: PortalRuntime, principal: CurrentPrincipal, invoice_id:
         with runtime.unit_of_work() as db:
             download = download_invoice_pdf(db, runtime, principal, int(invoice_id),
                                             today_for(principal.timezone))
-    except NotFound:
-        with runtime.unit_of_work() as db:
-            record_invoice_denial(db, runtime.secret_key, principal, invoice_id, "invoice.download")
-        return invoice_not_found()
-    except LimitExceeded as error:
-        with runtime.unit_of_work() as db:
-            record_invoice_denial(db, runtime.secret_key, principal, invoice_id, "invoice.download",
-                                  reason=error.code)
-        return throttled(str(error))
-    except Forbidden as error:
-        return plain_page(403, "Not included", str(error))
+    except (NotFound, LimitExceeded, Forbidden) as error:
+        return refuse_invoice(runtime, principal, invoice_id, "invoice.download", error)
     return Response(download.content, media_type="application/pdf",
                     headers={"content-disposition": attachment_header(download.filename),
                              "x-content-sha256": download.sha256})

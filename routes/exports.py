@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlmodel import Session
 
 from routes.documents import attachment_header
@@ -15,6 +15,7 @@ from services.documents.exports import ExportSelection, export_download, iter_fi
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.localization.today import today_for
 from web.dependencies import CurrentPrincipal, PortalRuntime
+from web.refusals import plain_page
 from web.session_cookie import refuse_foreign_origin
 
 router = APIRouter(include_in_schema=False)
@@ -52,8 +53,8 @@ def download_export(runtime: PortalRuntime, principal: CurrentPrincipal, public_
         with runtime.unit_of_work() as db:
             path, file_name = export_download(db, runtime, principal, public_id)
     except NotFound:
-        return HTMLResponse("<!doctype html><title>Not found</title><p>This download link is not valid (it may have "
-                            "expired). <a href='/export'>Your exports</a>", status_code=404)
+        return plain_page(404, "Download not found", "This download link is not valid (it may have expired).",
+                          link=("/export", "Your exports"))
     return StreamingResponse(iter_file(path), media_type="application/zip",
                              headers={"content-disposition": attachment_header(file_name),
                                       "content-length": str(path.stat().st_size)})

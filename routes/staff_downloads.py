@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
 from routes.documents import attachment_header
-from services.errors import NotFound, PortalError
+from services.errors import NotFound
 from services.localization.today import today_for
 from services.staff.audit_viewer import audit_csv, parse_audit_filter
 from services.staff.metrics import operational_metrics, series_csv
@@ -36,14 +36,11 @@ def audit_export(request: Request, runtime: PortalRuntime, principal: CurrentPri
 @router.get("/admin/metrics/{key}.csv")
 def metric_export(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal, key: str) -> Response:
     query = parse_metrics_query(dict(request.query_params))
-    try:
-        with runtime.unit_of_work() as db:
-            report = operational_metrics(db, principal, today_for(principal.timezone), granularity=query.granularity,
-                                         start=query.start, end=query.end, customer_id=query.customer_id,
-                                         tier_id=query.tier_id)
-        series = next((one for one in report.all_series if one.key == key), None)
-        if series is None:
-            raise NotFound(f"There is no metric called {key[:40]!r}.")
-    except PortalError as error:
-        return PlainTextResponse(str(error), status_code=404 if isinstance(error, NotFound) else 400)
+    with runtime.unit_of_work() as db:
+        report = operational_metrics(db, principal, today_for(principal.timezone), granularity=query.granularity,
+                                     start=query.start, end=query.end, customer_id=query.customer_id,
+                                     tier_id=query.tier_id)
+    series = next((one for one in report.all_series if one.key == key), None)
+    if series is None:
+        raise NotFound(f"There is no metric called {key[:40]!r}.")
     return csv_response(series_csv(series), f"{key}-{report.start.isoformat()}-{report.end.isoformat()}.csv")

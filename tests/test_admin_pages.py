@@ -175,7 +175,8 @@ async def test_metrics_page_draws_charts_and_serves_each_series_as_csv(user: Sim
     await user.should_see("is not one of week, month; 'month' is used")
     response = await user.http_client.get("/admin/metrics/logins_per_customer.csv?period=week&from=2026-11-01")
     assert response.status_code == 200 and response.text.lstrip("\ufeff").startswith("period_start,value,count")
-    assert (await user.http_client.get("/admin/metrics/nonsense.csv")).status_code == 404
+    unknown = await user.http_client.get("/admin/metrics/nonsense.csv")
+    assert unknown.status_code == 404 and "<h1>Not found</h1>" in unknown.text and "no metric called" in unknown.text
 
 
 async def test_customers_cannot_reach_any_staff_page_or_download(user: SimUser, session: Session,

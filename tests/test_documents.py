@@ -166,6 +166,9 @@ async def test_a_tier_without_pdfs_gets_a_clear_refusal(user: SimUser, session: 
     assert response.status_code == 403 and "does not include" in response.text
     page = await user.http_client.get(f"/invoices/{invoice.id}")
     assert "Download PDF" not in page.text
+    session.expire_all()
+    refusal = session.exec(select(AuditEvent).where(AuditEvent.action == "invoice.download")).one()
+    assert (refusal.outcome, refusal.object_id) == ("denied", str(invoice.id)), "a refused download is audited"
 
 
 def test_verification_confirms_only_our_own_unchanged_documents(session: Session, runtime: Runtime,  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from services.auth.sessions import COOKIE_NAME, SECURE_COOKIE_NAME
 from services.principal import RequestInfo
+from web.refusals import plain_page
 
 
 def is_https(request: Request) -> bool:
@@ -70,5 +71,5 @@ def refuse_foreign_origin(request: Request, public_url: str | None) -> HTMLRespo
     """A 403 page for state-changing posts that do not come from our own pages (SECURITY.md 17)."""
     if same_origin(request, public_url):
         return None
-    return HTMLResponse("<!doctype html><title>Refused</title><p>This form was sent from another site and was "
-                        "refused. <a href='/login'>Go to the portal</a>.", status_code=403)
+    return plain_page(403, "Refused", "This form was sent from another site and was refused.",
+                      link=("/login", "Go to the portal"))
