@@ -38,8 +38,9 @@ from services.config.runtime import start_runtime
 from services.config.settings import Settings
 from services.demo.dataset import load_demo
 from services.demo.options import DemoOptions
+from services.documents.archive import export_steps
 from services.documents.downloads import download_invoice_pdf
-from services.documents.exports import ExportSelection, export_steps
+from services.documents.export_selection import ExportSelection
 from services.documents.render import _POLICY, HERE, invoice_html, link_callback, render_invoice_pdf
 from services.invoices.list_query import InvoiceQuery
 from services.invoices.queries import build_invoice_detail

@@ -11,7 +11,8 @@ from components.export_list import export_list
 from components.forms import ExportForm
 from components.headings import page_heading
 from components.notice import notice
-from services.documents.exports import ExportSelection, my_exports, preview_export
+from services.documents.export_selection import ExportSelection
+from services.documents.exports import my_exports, preview_export
 from services.invoices.list_query import PERIOD_LABELS, InvoiceQuery, Period
 from services.localization.today import today_for
 from web.dependencies import PortalRuntime

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from routes.documents import attachment_header
 from services.audit.trail import record_audit
-from services.documents.exports import ExportSelection, export_download, iter_file, start_export, stream_export
+from services.documents.export_selection import ExportSelection
+from services.documents.exports import export_download, iter_file, start_export, stream_export
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.localization.today import today_for
 from web.dependencies import CurrentPrincipal, PortalRuntime

@@ -54,8 +54,8 @@ from data import (
 from services.audit.chain import verify_audit_chain
 from services.config.runtime import Runtime
 from services.config.settings import LedgerSourceConfig
+from services.documents.export_selection import ExportSelection
 from services.documents.exports import (
-    ExportSelection,
     my_exports,
     next_queued_export,
     run_export_job,
@@ -428,13 +428,14 @@ EXPORT_WORKER = """
 import os, signal, sys
 from datetime import date
 from sqlmodel import Session
+import services.documents.export_selection as export_selection
 import services.documents.exports as exports
 from services.config.runtime import start_runtime
 from services.config.settings import Settings
 
 url, data_dir, secret_key, job_id = sys.argv[1:]
 runtime = start_runtime(Settings(database_url=url, data_dir=data_dir, secret_key=secret_key, _env_file=None))
-exports.BATCH = 2
+export_selection.BATCH = 2
 steps = exports.export_steps
 
 def steps_then_die(*args):

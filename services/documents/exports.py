@@ -1,4 +1,5 @@
-"""Bulk exports: a ZIP of invoice PDFs with manifest.csv, or the manifest CSV alone.
+"""Bulk exports as jobs: checked, audited, then streamed at once or built in the background.
+The selection is `export_selection`'s, the writing `archive`'s.
 
 Small exports stream at once; large ones are built in the background into the data folder and
 downloaded through a link that works only for the requester, until it expires. Memory stays
@@ -9,40 +10,27 @@ work, and every invoice in an export is audited before a byte leaves.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import secrets
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO
-from urllib.parse import parse_qs
 
 from sqlmodel import Session, func, select
 
-from data import Document, ExportJob, ExportStatus, Invoice, Notification, NotificationKind, User, Vendor, utcnow
+from data import ExportJob, ExportStatus, Notification, NotificationKind, utcnow
 from services.audit.monitor import require_not_throttled
 from services.audit.trail import record_audit
 from services.auth.permissions import Capability, CustomerAccess, customer_access
 from services.config.runtime import Runtime
-from services.csv_text import csv_safe
-from services.documents.store import ensure_document, pdf_filename
+from services.documents.archive import ChunkWriter, export_steps
+from services.documents.export_selection import ExportSelection, count_selection, invoice_ids
 from services.errors import InvalidInput, LimitExceeded, NotFound
-from services.invoices.list_query import InvoiceQuery, parse_invoice_query
-from services.invoices.queries import invoice_filter_conditions
-from services.invoices.status import STATUS_LABELS
-from services.money import to_decimal
 from services.principal import Principal
 
 log = logging.getLogger(__name__)
-BATCH = 200
 MAX_BUILD_ATTEMPTS = 3
-MAX_SELECTED_IDS = 5_000
-MANIFEST_FIELDS = ["number", "vendor", "issue_date", "due_date", "currency", "subtotal", "tax", "total", "paid",
-                   "status", "version", "sha256", "file"]
 KINDS = ("zip", "csv")
 # A streamed export still "running" after this long, or from before this process started, will
 # never finish: its download broke off or the portal restarted. It must not block the user.
@@ -50,44 +38,6 @@ STREAM_ABANDONED_AFTER = timedelta(minutes=15)
 PROCESS_STARTED = utcnow()
 INTERRUPTED = "The download was interrupted before it finished; please start the export again."
 OUT_OF_SPACE = ("database or disk is full", "No space left on device")
-
-
-@dataclass(frozen=True)
-class ExportSelection:
-    """What to export: the invoices matching a list query, or explicitly selected ones."""
-
-    query: InvoiceQuery | None = None
-    invoice_ids: tuple[int, ...] = ()
-
-    def to_text(self) -> str:
-        if self.invoice_ids:
-            return "ids=" + ",".join(map(str, self.invoice_ids))
-        return (self.query or InvoiceQuery()).to_query_string()
-
-    @classmethod
-    def from_text(cls, text: str) -> ExportSelection:
-        """Read a selection back from a form field or a job row; bad ids are refused."""
-        if text.startswith("ids="):
-            raw = [part for part in text[4:].split(",") if part]
-            if not raw:
-                raise InvalidInput("Select at least one invoice to export.", "empty")
-            if len(raw) > MAX_SELECTED_IDS or not all(p.isascii() and p.isdigit() and len(p) < 12 for p in raw):
-                raise InvalidInput("The selection is not valid; select the invoices again.", "invalid_selection")
-            return cls(invoice_ids=tuple(dict.fromkeys(int(part) for part in raw)))
-        query = parse_invoice_query(parse_qs(text, keep_blank_values=False))
-        if query.problems:
-            raise InvalidInput(" ".join(query.problems), "invalid_selection")
-        return cls(query=query)
-
-
-def _conditions(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> list:
-    if selection.invoice_ids:
-        return [*access.invoice_conditions(), Invoice.id.in_(selection.invoice_ids)]  # type: ignore[union-attr]
-    return invoice_filter_conditions(access, selection.query or InvoiceQuery(), today, db.get_bind().dialect.name)
-
-
-def count_selection(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> int:
-    return db.exec(select(func.count()).select_from(Invoice).where(*_conditions(db, access, selection, today))).one()
 
 
 def _check_limits(db: Session, access: CustomerAccess, principal: Principal, count: int) -> None:
@@ -193,134 +143,10 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
                     file_name=f"invoices-{today.isoformat()}.{kind}")
     db.add(job)
     db.flush()
-    for invoice_id in _invoice_ids(db, access, selection, today):
+    for invoice_id in invoice_ids(db, access, selection, today):
         record_audit(db, runtime.secret_key, "invoice.export", "success", principal=principal, object_type="invoice",
                      object_id=invoice_id, details={"export": job.id, "kind": kind})
     return job
-
-
-def _invoice_ids(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> Iterator[int]:
-    after = 0
-    conditions = _conditions(db, access, selection, today)
-    while True:
-        ids = db.exec(select(Invoice.id).where(*conditions, Invoice.id > after).order_by(Invoice.id).limit(BATCH)).all()
-        if not ids:
-            return
-        yield from ids  # type: ignore[misc]
-        after = ids[-1]  # type: ignore[assignment]
-
-
-def _invoice_batches(db: Session, access: CustomerAccess, selection: ExportSelection,
-                     today: date) -> Iterator[list[tuple[Invoice, str]]]:
-    """Invoices with their vendor name, ordered by issue date, a batch at a time."""
-    conditions = _conditions(db, access, selection, today)
-    after: tuple[date, int] = (date.min, 0)
-    while True:
-        rows = db.exec(
-            select(Invoice, Vendor.name).join(Vendor, Vendor.id == Invoice.vendor_id).where(
-                *conditions, (Invoice.issue_date > after[0]) | ((Invoice.issue_date == after[0]) & (Invoice.id > after[1])))
-            .order_by(Invoice.issue_date, Invoice.id).limit(BATCH)).all()
-        if not rows:
-            return
-        yield list(rows)
-        last = rows[-1][0]
-        after = (last.issue_date, last.id)  # type: ignore[assignment]
-        db.expunge_all()  # keep memory flat across batches
-
-
-def manifest_row(invoice: Invoice, vendor: str, sha256: str, file: str) -> dict[str, str]:
-    money = lambda minor: str(to_decimal(minor, invoice.currency))  # noqa: E731
-    return {"number": invoice.number, "vendor": vendor, "issue_date": invoice.issue_date.isoformat(),
-            "due_date": invoice.due_date.isoformat(), "currency": invoice.currency,
-            "subtotal": money(invoice.subtotal_minor), "tax": money(invoice.tax_minor),
-            "total": money(invoice.total_minor), "paid": money(invoice.amount_paid_minor),
-            "status": STATUS_LABELS[invoice.status], "version": str(invoice.version), "sha256": sha256, "file": file}
-
-
-def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, today: date) -> Iterator[int]:
-    """Write the job's ZIP (PDFs + manifest.csv) or CSV to `out`, a batch of invoices at a time,
-    yielding how many invoices are done after each batch (the caller drains `out` or saves progress)."""
-    principal_access = _job_access(db, job, today)
-    selection = ExportSelection.from_text(job.selection)
-    manifest = io.StringIO()
-    writer = csv.DictWriter(manifest, fieldnames=MANIFEST_FIELDS, lineterminator="\r\n")
-    writer.writeheader()
-    archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) if job.kind == "zip" else None
-    used_names: set[str] = set()
-    done = 0
-    try:
-        for batch in _invoice_batches(db, principal_access, selection, today):
-            for invoice, vendor in batch:
-                sha256 = ""
-                name = ""
-                if archive is not None:
-                    stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
-                    name = _unique(pdf_filename(vendor, invoice.number), used_names)
-                    archive.writestr(name, stored.content)
-                    sha256 = stored.sha256
-                else:
-                    sha256 = db.exec(select(Document.sha256).where(Document.invoice_id == invoice.id,
-                                                                   Document.revision == invoice.revision)).first() or ""
-                writer.writerow({key: csv_safe(value) for key, value in manifest_row(invoice, vendor, sha256, name).items()})
-                done += 1
-            if archive is None:
-                out.write(manifest.getvalue().encode("utf-8"))
-                manifest.seek(0)
-                manifest.truncate()
-            db.commit()  # PDFs rendered for this batch; never hold SQLite's write lock for a whole export
-            yield done
-    except BaseException:
-        if archive is not None:  # a broken-off archive is thrown away, not finished later by the garbage collector
-            archive.fp = None
-        raise
-    if archive is not None:
-        archive.writestr("manifest.csv", manifest.getvalue().encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-        archive.close()
-    elif manifest.getvalue():
-        out.write(manifest.getvalue().encode("utf-8"))
-
-
-def _unique(name: str, used: set[str]) -> str:
-    candidate, n = name, 2
-    while candidate in used:
-        candidate = f"{name[:-4]}-{n}.pdf"
-        n += 1
-    used.add(candidate)
-    return candidate
-
-
-def _job_access(db: Session, job: ExportJob, today: date) -> CustomerAccess:
-    """The requester's access as of now: a user removed meanwhile gets nothing."""
-    user = db.get(User, job.user_id)
-    if user is None or user.customer_id != job.customer_id:
-        raise NotFound("export owner not found")
-    principal = Principal(user_id=user.id, session_id=0, session_hash="", email=user.email,  # type: ignore[arg-type]
-                          display_name=user.display_name, role=user.role, customer_id=user.customer_id)
-    return customer_access(db, principal, today)
-
-
-class ChunkWriter:
-    """A write-only, non-seekable file that hands out what was written so far (for streaming)."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._position = 0
-
-    def write(self, data: bytes) -> int:
-        self._chunks.append(bytes(data))
-        self._position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
 
 
 def stream_export(open_session: Callable[[], Session], runtime: Runtime, job_id: int, today: date) -> Iterator[bytes]:
