@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from components.headings import section_heading
+
 
 def confirm(title: str, text: str, action_label: str, on_confirm: Callable[[], None], *,
             negative: bool = True) -> None:
     """Ask before doing something that signs people out or changes access; runs `on_confirm` on yes."""
     with ui.dialog() as dialog, ui.card().classes("gap-3 max-w-md"):
-        ui.label(title).classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+        section_heading(title)
         ui.label(text).classes("portal-muted")
 
         def confirmed() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.headings import page_heading, section_heading
 from components.status_badge import status_badge
 from data.types import PaymentStatus
 from services.invoices.queries import InvoiceDetail, PartyView
@@ -14,8 +15,7 @@ def invoice_header(detail: InvoiceDetail, fmt: Formatter) -> None:
     with ui.row().classes("w-full items-start justify-between gap-4 flex-wrap"):
         with ui.column().classes("gap-1"):
             with ui.row().classes("items-center gap-3"):
-                ui.label(f"Invoice {detail.number}").classes("text-2xl font-semibold break-all").props(
-                    'role="heading" aria-level="1"')
+                page_heading(f"Invoice {detail.number}").classes("break-all")
                 status_badge(detail.status)
             ui.label(f"Issued {fmt.date(detail.issue_date)} · due {fmt.date(detail.due_date)}"
                      + (f" · {detail.terms}" if detail.terms else "")).classes("portal-muted")
@@ -43,7 +43,7 @@ def _party(title: str, party: PartyView) -> None:
 
 def line_items(detail: InvoiceDetail, fmt: Formatter) -> None:
     with ui.card().classes("w-full p-0 gap-0"):
-        ui.label("Line items").classes("text-lg font-semibold px-4 pt-4 pb-2").props('role="heading" aria-level="2"')
+        section_heading("Line items").classes("px-4 pt-4 pb-2")
         with ui.element("div").classes("w-full overflow-x-auto max-md:hidden"):
             with ui.element("table").classes("w-full text-sm"):
                 with ui.element("thead").classes("bg-gray-50 text-gray-700"):
@@ -95,7 +95,7 @@ def totals(detail: InvoiceDetail, fmt: Formatter) -> None:
 
 def payments(detail: InvoiceDetail, fmt: Formatter) -> None:
     with ui.card().classes("w-full p-4 gap-2"):
-        ui.label("Payments").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+        section_heading("Payments")
         if not detail.payments:
             ui.label("No payments recorded yet.").classes("portal-muted")
         for payment in detail.payments:
@@ -112,7 +112,7 @@ def payments(detail: InvoiceDetail, fmt: Formatter) -> None:
 
 def timeline(detail: InvoiceDetail, fmt: Formatter) -> None:
     with ui.card().classes("w-full p-4 gap-2"):
-        ui.label("Timeline").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+        section_heading("Timeline")
         with ui.element("ol").classes("flex flex-col gap-2"):
             for entry in detail.timeline:
                 with ui.element("li").classes("flex items-center gap-3"):

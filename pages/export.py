@@ -9,7 +9,7 @@ from nicegui import ui
 from components.date_range import date_range_inputs
 from components.export_list import export_list
 from components.forms import ExportForm
-from components.headings import page_heading
+from components.headings import page_heading, section_heading
 from components.notice import notice
 from services.documents.export_selection import ExportSelection
 from services.documents.exports import my_exports, preview_export
@@ -94,7 +94,7 @@ def export_page(request: Request, runtime: PortalRuntime, problem: str = "", sta
 
             chooser()
 
-        ui.label("Your exports").classes("text-lg font-semibold mt-4").props('role="heading" aria-level="2"')
+        section_heading("Your exports").classes("mt-4")
 
         @ui.refreshable
         def exports() -> None:

@@ -6,6 +6,7 @@ from nicegui import ui
 
 from components.forms import new_password_inputs, post_form
 from components.frame import frame
+from components.headings import page_heading
 from components.notice import notice
 from services.auth.account import PASSWORD_CHANGE_PROBLEMS
 from services.auth.team import describe_invitation
@@ -19,8 +20,7 @@ def invitation_page(runtime: PortalRuntime, token: str, problem: str = "") -> No
         invitation = describe_invitation(db, token)
     with frame("Accept invitation"):
         with ui.card().classes("w-full max-w-md mx-auto mt-8 p-6 gap-4"):
-            ui.label("Welcome to Invoice Portal").classes("text-2xl font-semibold").props(
-                'role="heading" aria-level="1"')
+            page_heading("Welcome to Invoice Portal")
             if invitation is None:
                 notice(PROBLEMS["expired"], "negative")
                 ui.link("Go to sign-in", "/login")

@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import ui
 
+from components.headings import section_heading
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
 from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
@@ -70,8 +71,7 @@ def invoice_page(request: Request, runtime: PortalRuntime, principal: CurrentPri
                 payments(current, fmt)
                 timeline(current, fmt)
             with ui.card().classes("w-full p-4 gap-1"):
-                ui.label("Proof of authenticity").classes("text-lg font-semibold").props(
-                    'role="heading" aria-level="2"')
+                section_heading("Proof of authenticity")
                 if digest:
                     ui.label("SHA-256 of this invoice's current PDF:").classes("text-sm portal-muted")
                     ui.label(digest).classes("font-mono text-xs break-all select-all").props('data-testid="sha256"')
@@ -81,14 +81,14 @@ def invoice_page(request: Request, runtime: PortalRuntime, principal: CurrentPri
                              ).classes("text-sm portal-muted")
             if current.payment_instructions and current.due_minor:
                 with ui.card().classes("w-full p-4 gap-1"):
-                    ui.label("How to pay").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                    section_heading("How to pay")
                     ui.label(current.payment_instructions).classes("text-sm break-words")
                     ui.label(f"Please quote invoice number {current.number}.").classes("text-sm portal-muted")
 
         live_part()
 
         with ui.dialog() as question_dialog, ui.card().classes("w-full max-w-lg gap-3"):
-            ui.label(f"Ask about invoice {detail.number}").classes("text-lg font-semibold")
+            section_heading(f"Ask about invoice {detail.number}")
             ui.label("Our billing team answers by e-mail, usually within one working day.").classes(
                 "text-sm portal-muted")
             message = ui.textarea("Your question").props("outlined autogrow maxlength=5000 counter").classes("w-full")

@@ -58,8 +58,7 @@ def enroll_page(request: Request, runtime: PortalRuntime, next: str = "/", error
         return RedirectResponse(f"/login/mfa?next={next_path}", status_code=303)
     with frame("Set up two-step verification"):
         with ui.card().classes("w-full max-w-xl mx-auto mt-6 p-6 gap-4"):
-            ui.label("Set up two-step verification").classes("text-2xl font-semibold").props(
-                'role="heading" aria-level="1"')
+            page_heading("Set up two-step verification")
             ui.label("Your account is protected by a code from an authenticator app (for example Google "
                      "Authenticator, Microsoft Authenticator, 1Password or Aegis).").classes("portal-muted")
             if error == "code":

@@ -6,6 +6,7 @@ from fastapi import Request
 from nicegui import ui
 
 from components.forms import new_password_inputs, post_form
+from components.headings import page_heading, section_heading
 from components.notice import notice
 from components.session_list import session_list
 from services.auth.account import PASSWORD_CHANGE_PROBLEMS
@@ -27,15 +28,14 @@ def settings_page(request: Request, runtime: PortalRuntime, password: str = "", 
         with runtime.unit_of_work() as db:
             sessions = active_sessions(db, principal, runtime.settings)
             codes_left = remaining_recovery_codes(db, principal.user_id)
-        ui.label("Settings").classes("text-2xl font-semibold mb-4").props('role="heading" aria-level="1"')
+        page_heading("Settings").classes("mb-4")
         with ui.column().classes("w-full max-w-3xl gap-6"):
             with ui.card().classes("w-full p-5 gap-3"):
-                ui.label("Your account").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                section_heading("Your account")
                 ui.label(f"{principal.label} · {principal.email} · {principal.role.value}").classes("portal-muted")
 
             with ui.card().classes("w-full p-5 gap-3"):
-                ui.label("Language and time zone").classes("text-lg font-semibold").props(
-                    'role="heading" aria-level="2"')
+                section_heading("Language and time zone")
                 ui.label("Dates, amounts and times are shown this way.").classes("portal-muted")
                 locales = {code: locale_label(code) for code in OFFERED_LOCALES}
                 locales.setdefault(principal.locale, locale_label(principal.locale))
@@ -61,8 +61,7 @@ def settings_page(request: Request, runtime: PortalRuntime, password: str = "", 
 
             if not principal.is_staff:
                 with ui.card().classes("w-full p-5 gap-3"):
-                    ui.label("Notifications").classes("text-lg font-semibold").props(
-                        'role="heading" aria-level="2"')
+                    section_heading("Notifications")
                     with runtime.unit_of_work() as db:
                         choices = preferences(db, principal)
                         email_allowed = customer_access(db, principal, today_for(principal.timezone)).tier \
@@ -96,7 +95,7 @@ def settings_page(request: Request, runtime: PortalRuntime, password: str = "", 
                         ui.label("E-mail alerts are not part of your plan.").classes("text-xs portal-muted")
 
             with ui.card().classes("w-full p-5 gap-3"):
-                ui.label("Password").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                section_heading("Password")
                 if password == "changed":
                     notice("Your password was changed. Every other device was signed out.", "positive")
                 elif password in PASSWORD_CHANGE_PROBLEMS:
@@ -108,8 +107,7 @@ def settings_page(request: Request, runtime: PortalRuntime, password: str = "", 
                     ui.button("Change password").props("type=submit unelevated no-caps").classes("self-start")
 
             with ui.card().classes("w-full p-5 gap-3"):
-                ui.label("Two-step verification").classes("text-lg font-semibold").props(
-                    'role="heading" aria-level="2"')
+                section_heading("Two-step verification")
                 ui.label(f"On, with an authenticator app. {codes_left} of 10 recovery codes left.").classes(
                     "portal-muted")
                 with post_form("/auth/recovery-codes"):
@@ -117,7 +115,7 @@ def settings_page(request: Request, runtime: PortalRuntime, password: str = "", 
                 ui.label("Making new codes makes the old ones stop working.").classes("text-sm portal-muted")
 
             with ui.card().classes("w-full p-5 gap-3"):
-                ui.label("Signed-in devices").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+                section_heading("Signed-in devices")
                 if ended.isdigit():
                     notice(f"Signed out {ended} other device{'s' if ended != '1' else ''}.", "positive")
                 session_list(sessions, formatter_for(principal).datetime)

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from nicegui import ui
 
 from components.dialogs import confirm
-from components.headings import page_heading
+from components.headings import page_heading, section_heading
 from components.invitation_link import invitation_link
 from data.types import Role
 from services.auth.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
@@ -71,7 +71,7 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
         members()
 
         with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
-            ui.label("Invite someone").classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+            section_heading("Invite someone")
             with ui.row().classes("w-full gap-3 items-start"):
                 email = ui.input("E-mail").props("outlined type=email maxlength=320").classes("w-64 max-w-full")
                 name = ui.input("Name (optional)").props("outlined maxlength=200").classes("w-56 max-w-full")

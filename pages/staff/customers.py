@@ -6,7 +6,7 @@ from fastapi import Request
 from nicegui import ui
 
 from components.dialogs import confirm
-from components.headings import page_heading
+from components.headings import page_heading, section_heading
 from components.invitation_link import invitation_link
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
@@ -84,8 +84,7 @@ def customers_page(request: Request, runtime: PortalRuntime, q: str = "") -> Non
 
         def edit_dialog(row: CustomerRow | None) -> None:
             with dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-xl gap-3"):
-                ui.label("New customer" if row is None else f"Customer {row.ref}").classes(
-                    "text-lg font-semibold").props('role="heading" aria-level="2"')
+                section_heading("New customer" if row is None else f"Customer {row.ref}")
                 with ui.row().classes("w-full gap-3"):
                     ref = ui.input("Customer number (as in the ledger)", value=row.ref if row else "").props(
                         "outlined maxlength=64").classes("w-56")

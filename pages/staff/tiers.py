@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
-from components.headings import page_heading
+from components.headings import page_heading, section_heading
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
 from services.staff.customers import TierInput, TierRow, list_tiers, save_tier
@@ -57,8 +57,7 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
 
         def edit_dialog(tier: TierRow | None) -> None:
             with dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
-                ui.label("New tier" if tier is None else f"Tier {tier.name}").classes("text-lg font-semibold").props(
-                    'role="heading" aria-level="2"')
+                section_heading("New tier" if tier is None else f"Tier {tier.name}")
                 name = ui.input("Name", value=tier.name if tier else "").props("outlined maxlength=64").classes("w-full")
                 history = ui.number("History in months (empty: all)", value=tier.history_months if tier else None,
                                     min=1, max=1200, precision=0).props("outlined").classes("w-full")
