@@ -19,6 +19,7 @@ from components.pagination import pagination
 from components.status_badge import set_status
 from components.summary_cards import SummaryCards
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, customer_access
 from services.invoices.list_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
 from services.invoices.queries import (
@@ -63,7 +64,7 @@ def dashboard_page(request: Request, runtime: PortalRuntime, principal: CurrentP
             access = customer_access(db, principal, today)
             can_zip, can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
             can_export = can_zip or can_csv
-            record_audit(db, runtime.secret_key, "dashboard.view", "success", principal=principal)
+            record_audit(db, runtime.secret_key, AuditAction.DASHBOARD_VIEW, AuditOutcome.SUCCESS, principal=principal)
         ui.add_body_html(RELOAD_ON_BACK)
         export_form = ExportForm() if can_export else None
         page_heading("Invoices")

@@ -8,6 +8,7 @@ from nicegui import ui
 
 from components.headings import section_heading
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
+from services.audit.vocabulary import AuditAction
 from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.invoices.queries import get_invoice_detail
@@ -32,7 +33,7 @@ def invoice_page(request: Request, runtime: PortalRuntime, principal: CurrentPri
             detail = get_invoice_detail(db, principal, int(invoice_id), today, secret_key=runtime.secret_key)
             sha256 = document_hash(db, detail.id, detail.revision)
     except (NotFound, LimitExceeded) as error:
-        return refuse_invoice(runtime, principal, invoice_id, "invoice.view", error)
+        return refuse_invoice(runtime, principal, invoice_id, AuditAction.INVOICE_VIEW, error)
     fmt = formatter_for(principal)
     with signed_in_frame_live(request, f"Invoice {detail.number}") as (principal, guard, live):
         ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from services.audit.vocabulary import AuditAction
 from services.documents.downloads import download_invoice_pdf
 from services.errors import Forbidden, LimitExceeded, NotFound
 from services.localization.today import today_for
@@ -31,7 +32,7 @@ def invoice_pdf(runtime: PortalRuntime, principal: CurrentPrincipal, invoice_id:
             download = download_invoice_pdf(db, runtime, principal, int(invoice_id),
                                             today_for(principal.timezone))
     except (NotFound, LimitExceeded, Forbidden) as error:
-        return refuse_invoice(runtime, principal, invoice_id, "invoice.download", error)
+        return refuse_invoice(runtime, principal, invoice_id, AuditAction.INVOICE_DOWNLOAD, error)
     return Response(download.content, media_type="application/pdf",
                     headers={"content-disposition": attachment_header(download.filename),
                              "x-content-sha256": download.sha256})

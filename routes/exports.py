@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from routes.documents import attachment_header
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.documents.export_selection import ExportSelection
 from services.documents.exports import export_download, iter_file, start_export, stream_export
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
@@ -37,7 +38,7 @@ def post_export(request: Request, runtime: PortalRuntime, principal: CurrentPrin
     except (InvalidInput, LimitExceeded, Forbidden) as refused:
         if not isinstance(refused, InvalidInput):  # limits and rights are audited; typos are not
             with runtime.unit_of_work() as db:  # the refused request rolled back: audit on its own
-                record_audit(db, runtime.secret_key, "export.refused", "denied", principal=principal,
+                record_audit(db, runtime.secret_key, AuditAction.EXPORT_REFUSED, AuditOutcome.DENIED, principal=principal,
                              reason=refused.code)
         return RedirectResponse(f"/export?problem={refused.code}", status_code=303)
     if background:

@@ -10,6 +10,7 @@ import html
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from services.audit.vocabulary import AuditAction
 from services.config.runtime import Runtime
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound, PortalError
 from services.invoices.queries import record_invoice_denial
@@ -63,7 +64,7 @@ def throttled(message: str, *, retry_after_seconds: int = 300, heading: str = "P
     return plain_page(429, heading, message, link=link, headers={"retry-after": str(retry_after_seconds)})
 
 
-def refuse_invoice(runtime: Runtime, principal: Principal, invoice_id: str | int, action: str,
+def refuse_invoice(runtime: Runtime, principal: Principal, invoice_id: str | int, action: AuditAction,
                    error: PortalError) -> HTMLResponse:
     """The one answer to a refused invoice page or PDF download. The refusal is audited in its own
     transaction (the refused one rolled back); a missing invoice and another customer's look alike."""

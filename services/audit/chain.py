@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import AuditChainHead, AuditEvent, utcnow
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.config.keys import keyed_hash
 from services.principal import Principal, RequestInfo
 
@@ -52,7 +53,7 @@ def row_hash(secret_key: str, row: AuditEvent) -> str:
 
 
 def append_audit_row(
-    db: Session, secret_key: str, action: str, outcome: str, *, principal: Principal | None = None,
+    db: Session, secret_key: str, action: AuditAction, outcome: AuditOutcome, *, principal: Principal | None = None,
     request: RequestInfo | None = None, user_id: int | None = None, customer_id: int | None = None,
     session_hash: str | None = None, object_type: str | None = None, object_id: str | int | None = None,
     reason: str | None = None, details: Mapping[str, str | int | bool | None] | None = None,

@@ -23,12 +23,13 @@ from sqlmodel import Session, func, select
 
 from data import AccessAlert, AuditEvent, utcnow
 from services.audit.chain import append_audit_row
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.config.runtime import SETTINGS_INFO
 from services.config.settings import Settings
 from services.errors import LimitExceeded
 from services.principal import Principal
 
-ACCESS_ACTIONS = ("invoice.view", "invoice.download")
+ACCESS_ACTIONS = (AuditAction.INVOICE_VIEW, AuditAction.INVOICE_DOWNLOAD)
 THROTTLED_REASON = "throttled"
 
 
@@ -56,9 +57,9 @@ def watches(row: AuditEvent) -> bool:
     """Whether `observe` needs to look at this row (cheap; decided without a query)."""
     if row.user_id is None:
         return False
-    if row.outcome == "denied":
+    if row.outcome == AuditOutcome.DENIED:
         return row.reason != THROTTLED_REASON  # the throttle's own refusals must not escalate it
-    return row.outcome == "success" and (row.action in ACCESS_ACTIONS or row.action == "login.success")
+    return row.outcome == AuditOutcome.SUCCESS and (row.action in ACCESS_ACTIONS or row.action == AuditAction.LOGIN_SUCCESS)
 
 
 def observe(db: Session, secret_key: str, row: AuditEvent) -> AccessAlert | None:
@@ -68,22 +69,22 @@ def observe(db: Session, secret_key: str, row: AuditEvent) -> AccessAlert | None
     limits = limits_for(db)
     at = row.occurred_at
     recent = sa.and_(AuditEvent.user_id == row.user_id, AuditEvent.occurred_at <= at)  # type: ignore[arg-type, operator]
-    if row.outcome == "denied":
+    if row.outcome == AuditOutcome.DENIED:
         count = db.exec(select(func.count()).select_from(AuditEvent).where(
-            recent, AuditEvent.occurred_at > at - timedelta(minutes=10), AuditEvent.outcome == "denied",  # type: ignore[operator]
+            recent, AuditEvent.occurred_at > at - timedelta(minutes=10), AuditEvent.outcome == AuditOutcome.DENIED,  # type: ignore[operator]
             sa.or_(AuditEvent.reason.is_(None), AuditEvent.reason != THROTTLED_REASON))).one()  # type: ignore[union-attr]
         if count > limits.denials_per_10_minutes:
             return _raise(db, secret_key, row, "repeated_denials", f"{count} refused accesses within 10 minutes", limits)
-    elif row.action == "login.success":
+    elif row.action == AuditAction.LOGIN_SUCCESS:
         count = db.exec(select(func.count(sa.distinct(AuditEvent.ip))).where(
-            recent, AuditEvent.occurred_at > at - timedelta(hours=1), AuditEvent.action == "login.success",  # type: ignore[operator]
-            AuditEvent.outcome == "success")).one()
+            recent, AuditEvent.occurred_at > at - timedelta(hours=1), AuditEvent.action == AuditAction.LOGIN_SUCCESS,  # type: ignore[operator]
+            AuditEvent.outcome == AuditOutcome.SUCCESS)).one()
         if count > limits.login_ips_per_hour:
             return _raise(db, secret_key, row, "many_ips", f"sign-ins from {count} addresses within an hour", limits)
     else:
         count = db.exec(select(func.count()).select_from(AuditEvent).where(
             recent, AuditEvent.occurred_at > at - timedelta(minutes=1), AuditEvent.action.in_(ACCESS_ACTIONS),  # type: ignore[attr-defined, operator]
-            AuditEvent.outcome == "success")).one()
+            AuditEvent.outcome == AuditOutcome.SUCCESS)).one()
         if count > limits.invoices_per_minute:
             return _raise(db, secret_key, row, "rapid_access", f"{count} invoices opened or downloaded within a minute",
                           limits)
@@ -103,7 +104,7 @@ def _raise(db: Session, secret_key: str, row: AuditEvent, kind: str, detail: str
                         raised_at=row.occurred_at, throttled_until=row.occurred_at + timedelta(minutes=limits.throttle_minutes))
     db.add(alert)
     db.flush()
-    append_audit_row(db, secret_key, "monitor.alert", "success", user_id=row.user_id, customer_id=row.customer_id,
+    append_audit_row(db, secret_key, AuditAction.MONITOR_ALERT, AuditOutcome.SUCCESS, user_id=row.user_id, customer_id=row.customer_id,
                  session_hash=row.session_hash, object_type="alert", object_id=alert.id, reason=detail,
                  details={"kind": kind, "throttled_until": alert.throttled_until.isoformat(timespec="seconds")},
                  occurred_at=row.occurred_at)

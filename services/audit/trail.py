@@ -15,11 +15,12 @@ from sqlmodel import Session
 from data import AuditEvent
 from services.audit import monitor
 from services.audit.chain import append_audit_row
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.principal import Principal, RequestInfo
 
 
 def record_audit(
-    db: Session, secret_key: str, action: str, outcome: str, *, principal: Principal | None = None,
+    db: Session, secret_key: str, action: AuditAction, outcome: AuditOutcome, *, principal: Principal | None = None,
     request: RequestInfo | None = None, user_id: int | None = None, customer_id: int | None = None,
     session_hash: str | None = None, object_type: str | None = None, object_id: str | int | None = None,
     reason: str | None = None, details: Mapping[str, str | int | bool | None] | None = None,

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from data import LoginSession, User, utcnow
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.login import count_failed_attempt, hold_recovery_codes
 from services.auth.passwords import MAX_LENGTH, PASSWORD_PROBLEMS, check_new_password, hash_password, verify_password
 from services.auth.recovery_codes import replace_recovery_codes
@@ -44,7 +45,7 @@ def change_password(db: Session, runtime: Runtime, principal: Principal, current
     one a new token. A wrong current password is audited and counts toward the lockout."""
     user = _own_user(db, principal)
     if not verify_password(user.password_hash, current[: MAX_LENGTH + 1]):
-        record_audit(db, runtime.secret_key, "password.change", "failure", principal=principal, reason="bad_current")
+        record_audit(db, runtime.secret_key, AuditAction.PASSWORD_CHANGE, AuditOutcome.FAILURE, principal=principal, reason="bad_current")
         count_failed_attempt(db, runtime, user, principal.request, utcnow())
         return PasswordChange(problem="current")
     if new == current:
@@ -61,7 +62,7 @@ def change_password(db: Session, runtime: Runtime, principal: Principal, current
     session = db.get(LoginSession, principal.session_id)
     assert session is not None
     token = rotate_token(db, session, now)
-    record_audit(db, runtime.secret_key, "password.change", "success", principal=principal,
+    record_audit(db, runtime.secret_key, AuditAction.PASSWORD_CHANGE, AuditOutcome.SUCCESS, principal=principal,
                  session_hash=session.token_hash, details={"other_sessions_ended": ended})
     return PasswordChange(token=token)
 
@@ -69,7 +70,7 @@ def change_password(db: Session, runtime: Runtime, principal: Principal, current
 def sign_out_other_sessions(db: Session, runtime: Runtime, principal: Principal) -> int:
     """End every session of this user but the current one; returns how many ended."""
     ended = revoke_user_sessions(db, principal.user_id, "signed_out_elsewhere", keep_session_id=principal.session_id)
-    record_audit(db, runtime.secret_key, "session.revoke_others", "success", principal=principal,
+    record_audit(db, runtime.secret_key, AuditAction.SESSION_REVOKE_OTHERS, AuditOutcome.SUCCESS, principal=principal,
                  details={"sessions_ended": ended})
     return ended
 
@@ -81,4 +82,4 @@ def regenerate_recovery_codes(db: Session, runtime: Runtime, principal: Principa
     assert session is not None
     hold_recovery_codes(session, runtime.secret_key, codes)
     db.add(session)
-    record_audit(db, runtime.secret_key, "mfa.recovery_codes", "success", principal=principal)
+    record_audit(db, runtime.secret_key, AuditAction.MFA_RECOVERY_CODES, AuditOutcome.SUCCESS, principal=principal)

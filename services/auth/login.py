@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from data import Customer, LoginSession, User, utcnow
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.passwords import MAX_LENGTH, hash_password, needs_rehash, verify_password
 from services.auth.recovery_codes import redeem_recovery_code, replace_recovery_codes
 from services.auth.sessions import (
@@ -100,14 +101,14 @@ def sign_in_with_password(
         user.password_hash = hash_password(password)
         db.add(user)
     token = start_session(db, user, request, now)
-    record_audit(db, runtime.secret_key, "login.password", "success", request=request, user_id=user.id,
+    record_audit(db, runtime.secret_key, AuditAction.LOGIN_PASSWORD, AuditOutcome.SUCCESS, request=request, user_id=user.id,
                  customer_id=user.customer_id, session_hash=token_hash(token))
     return PasswordAccepted(token=token, needs_enrollment=user.totp_secret_encrypted is None)
 
 
 def _audit_login_failure(db: Session, runtime: Runtime, request: RequestInfo, user: User | None, reason: str,
                          email: str | None = None) -> None:
-    record_audit(db, runtime.secret_key, "login.password", "failure", request=request,
+    record_audit(db, runtime.secret_key, AuditAction.LOGIN_PASSWORD, AuditOutcome.FAILURE, request=request,
                  user_id=user.id if user else None, customer_id=user.customer_id if user else None,
                  reason=reason, details={"email": email} if user is None and email else None)
 
@@ -119,7 +120,7 @@ def count_failed_attempt(db: Session, runtime: Runtime, user: User, request: Req
         user.failed_logins = 0
         user.locked_until = now + timedelta(minutes=runtime.settings.login_lock_minutes)
         revoke_user_sessions(db, user.id or 0, "locked", now=now)
-        record_audit(db, runtime.secret_key, "login.locked", "denied", request=request, user_id=user.id,
+        record_audit(db, runtime.secret_key, AuditAction.LOGIN_LOCKED, AuditOutcome.DENIED, request=request, user_id=user.id,
                      customer_id=user.customer_id, reason=f"{runtime.settings.login_max_failures} failures")
     db.add(user)
     db.flush()
@@ -150,7 +151,7 @@ def verify_second_factor(
         try:
             secret = open_secret(runtime.secret_key, user.totp_secret_encrypted)
         except DecryptionError:
-            record_audit(db, runtime.secret_key, "login.mfa", "failure", request=request, user_id=user.id,
+            record_audit(db, runtime.secret_key, AuditAction.LOGIN_MFA, AuditOutcome.FAILURE, request=request, user_id=user.id,
                          customer_id=user.customer_id, session_hash=session.token_hash, reason="secret_unreadable")
             return _mfa_failed(db, runtime, session, user, request, now)
         step = matching_step(secret, code, now)
@@ -158,7 +159,7 @@ def verify_second_factor(
     else:
         accepted = redeem_recovery_code(db, runtime.secret_key, user.id, code)
     if not accepted:
-        record_audit(db, runtime.secret_key, "login.mfa", "failure", request=request, user_id=user.id,
+        record_audit(db, runtime.secret_key, AuditAction.LOGIN_MFA, AuditOutcome.FAILURE, request=request, user_id=user.id,
                      customer_id=user.customer_id, session_hash=session.token_hash, reason=f"bad_{method}")
         return _mfa_failed(db, runtime, session, user, request, now)
     return SecondFactorResult(token=_complete_login(db, runtime, session, user, request, now, method))
@@ -188,7 +189,7 @@ def _complete_login(db: Session, runtime: Runtime, session: LoginSession, user: 
             customer.portal_adopted_at = now
             db.add(customer)
     new_token = rotate_token(db, session, now)
-    record_audit(db, runtime.secret_key, "login.success", "success", request=request, user_id=user.id,
+    record_audit(db, runtime.secret_key, AuditAction.LOGIN_SUCCESS, AuditOutcome.SUCCESS, request=request, user_id=user.id,
                  customer_id=user.customer_id, session_hash=session.token_hash, details={"method": method})
     return new_token
 
@@ -228,7 +229,7 @@ def confirm_enrollment(
     secret = open_secret(runtime.secret_key, session.pending_totp_secret)
     step = matching_step(secret, code, now)
     if step is None:
-        record_audit(db, runtime.secret_key, "mfa.enroll", "failure", request=request, user_id=user.id,
+        record_audit(db, runtime.secret_key, AuditAction.MFA_ENROLL, AuditOutcome.FAILURE, request=request, user_id=user.id,
                      customer_id=user.customer_id, session_hash=session.token_hash, reason="bad_totp")
         return _mfa_failed(db, runtime, session, user, request, now)
     user.totp_secret_encrypted = seal_secret(runtime.secret_key, secret)
@@ -236,7 +237,7 @@ def confirm_enrollment(
     user.mfa_enrolled_at = now
     session.pending_totp_secret = None
     hold_recovery_codes(session, runtime.secret_key, replace_recovery_codes(db, runtime.secret_key, user.id))
-    record_audit(db, runtime.secret_key, "mfa.enroll", "success", request=request, user_id=user.id,
+    record_audit(db, runtime.secret_key, AuditAction.MFA_ENROLL, AuditOutcome.SUCCESS, request=request, user_id=user.id,
                  customer_id=user.customer_id, session_hash=session.token_hash)
     return SecondFactorResult(token=_complete_login(db, runtime, session, user, request, now, "totp"))
 
@@ -270,5 +271,5 @@ def sign_out(db: Session, runtime: Runtime, token: str | None, request: RequestI
         return
     revoke_session(db, session, "logout")
     user = db.get(User, session.user_id)
-    record_audit(db, runtime.secret_key, "logout", "success", request=request, user_id=session.user_id,
+    record_audit(db, runtime.secret_key, AuditAction.LOGOUT, AuditOutcome.SUCCESS, request=request, user_id=session.user_id,
                  customer_id=user.customer_id if user else None, session_hash=session.token_hash)

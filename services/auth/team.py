@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from data import Customer, Invitation, Role, User, utcnow
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.passwords import check_new_password, hash_password
 from services.auth.permissions import Capability, customer_access
 from services.auth.sessions import revoke_user_sessions
@@ -107,7 +108,7 @@ def invite_member(db: Session, runtime: Runtime, principal: Principal, *, email:
         raise LimitExceeded(f"Your plan includes {access.tier.max_users} users; remove someone or upgrade the plan.")
     user = add_invited_user(db, access.customer.id, role, email, display_name)  # type: ignore[arg-type]
     invitation = issue_invitation(db, runtime, user, principal.user_id)
-    record_audit(db, runtime.secret_key, "team.invite", "success", principal=principal, object_type="user",
+    record_audit(db, runtime.secret_key, AuditAction.TEAM_INVITE, AuditOutcome.SUCCESS, principal=principal, object_type="user",
                  object_id=user.id, details={"role": role.value})
     return invitation
 
@@ -129,7 +130,7 @@ def remove_member(db: Session, runtime: Runtime, principal: Principal, user_id: 
     member.is_active = False
     db.add(member)
     ended = revoke_user_sessions(db, user_id, "removed_from_team")
-    record_audit(db, runtime.secret_key, "team.remove", "success", principal=principal, object_type="user",
+    record_audit(db, runtime.secret_key, AuditAction.TEAM_REMOVE, AuditOutcome.SUCCESS, principal=principal, object_type="user",
                  object_id=user_id, details={"sessions_ended": ended})
 
 
@@ -180,6 +181,6 @@ def accept_invitation(db: Session, runtime: Runtime, token: str, password: str, 
     invitation.used_at = now
     db.add(user)
     db.add(invitation)
-    record_audit(db, runtime.secret_key, "team.invite_accepted", "success", request=request, user_id=user.id,
+    record_audit(db, runtime.secret_key, AuditAction.TEAM_INVITE_ACCEPTED, AuditOutcome.SUCCESS, request=request, user_id=user.id,
                  customer_id=user.customer_id, object_type="user", object_id=user.id)
     return user.email

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from data import Customer, Invoice, InvoiceStatus, Role, SupportRequest, User
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.demo.options import DemoOptions
 from services.principal import RequestInfo
 
@@ -41,7 +42,7 @@ QUESTIONS = ["Could you send this invoice again?", "Which order does this invoic
 class _Event:
     occurred_at: datetime
     order: int  # generation order breaks ties, so equal timestamps keep their sequence
-    action: str = field(compare=False)
+    action: AuditAction = field(compare=False)
     user_id: int = field(compare=False)
     customer_id: int = field(compare=False)
     session_hash: str = field(compare=False)
@@ -73,10 +74,10 @@ def write_demo_activity(engine: sa.Engine, options: DemoOptions, secret_key: str
                                                  first_order=len(events))
         # Chronological, through record_audit: every row is chained to the one before.
         for event in sorted(events):
-            record_audit(db, secret_key, event.action, "success", user_id=event.user_id,  # type: ignore[arg-type]
+            record_audit(db, secret_key, event.action, AuditOutcome.SUCCESS, user_id=event.user_id,  # type: ignore[arg-type]
                          customer_id=event.customer_id, session_hash=event.session_hash, request=event.request,
                          object_type="invoice" if event.invoice_id else None, object_id=event.invoice_id,
-                         details={"method": "totp"} if event.action == "login.success" else None,
+                         details={"method": "totp"} if event.action == AuditAction.LOGIN_SUCCESS else None,
                          occurred_at=event.occurred_at)
         db.commit()
     return len(events)
@@ -142,19 +143,19 @@ def _customer_sessions(db: Session, rng: random.Random, customer_id: int, adopte
             wanted.append(rng.choice(seen))  # looking something up again
         session = _Session(user_id, customer_id, f"{rng.getrandbits(256):064x}",
                            RequestInfo(ip=ips[user_id], user_agent="Mozilla/5.0 (demo browser)"), events, first_order)
-        last = session.add(started, "login.success")
-        last = session.add(last + timedelta(seconds=rng.uniform(2, 6)), "dashboard.view")
+        last = session.add(started, AuditAction.LOGIN_SUCCESS)
+        last = session.add(last + timedelta(seconds=rng.uniform(2, 6)), AuditAction.DASHBOARD_VIEW)
         for index, invoice_id in enumerate(wanted):
             if rng.random() < 0.04:  # distracted: past the metric's 30-minute limit
                 pause = timedelta(minutes=rng.uniform(35, 90))
             else:  # the median pause shrinks from 40 to 12 seconds over the months
                 pause = timedelta(seconds=max(2.0, rng.lognormvariate(math.log(40 - 28 * progress), 0.6)))
-            last = session.add(last + pause, "invoice.view", invoice_id)
+            last = session.add(last + pause, AuditAction.INVOICE_VIEW, invoice_id)
             if invoice_id not in seen:
                 seen.append(invoice_id)
                 unseen = [(since, other) for since, other in unseen if other != invoice_id]
             if index < len(wanted) - 1:
-                last = session.add(last + timedelta(seconds=rng.uniform(15, 180)), "dashboard.view")
+                last = session.add(last + timedelta(seconds=rng.uniform(15, 180)), AuditAction.DASHBOARD_VIEW)
         gap = max(timedelta(hours=12), mean_gap * rng.expovariate(1.0) * (1.4 - 0.6 * progress))  # back more often
         next_day = datetime.combine((started + gap).date(), time.min, tzinfo=timezone.utc)
         started = max(next_day + timedelta(hours=rng.uniform(7, 18)), last + timedelta(hours=1))
@@ -173,7 +174,7 @@ class _Session:
     events: list[_Event]
     first_order: int
 
-    def add(self, moment: datetime, action: str, invoice_id: int | None = None) -> datetime:
+    def add(self, moment: datetime, action: AuditAction, invoice_id: int | None = None) -> datetime:
         self.events.append(_Event(moment, self.first_order + len(self.events), action, self.user_id,
                                   self.customer_id, self.session_hash, self.request, invoice_id))
         return moment

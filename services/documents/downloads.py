@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from data import Document, Invoice
 from services.audit.monitor import require_not_throttled
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, customer_access
 from services.config.runtime import Runtime
 from services.documents.store import ensure_document, pdf_filename, sha256_of, vendor_name
@@ -35,7 +36,7 @@ def download_invoice_pdf(db: Session, runtime: Runtime, principal: Principal, in
     access.require(Capability.DOWNLOAD_PDF)
     require_not_throttled(db, principal)
     stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
-    record_audit(db, runtime.secret_key, "invoice.download", "success", principal=principal,
+    record_audit(db, runtime.secret_key, AuditAction.INVOICE_DOWNLOAD, AuditOutcome.SUCCESS, principal=principal,
                  object_type="invoice", object_id=invoice.id, details={"sha256": stored.sha256, "revision": invoice.revision})
     return PdfDownload(pdf_filename(vendor_name(db, invoice.vendor_id), invoice.number), stored.content, stored.sha256)
 
@@ -76,7 +77,7 @@ def verify_document(db: Session, runtime: Runtime, principal: Principal, today: 
         select(Document.revision, Invoice).join(Invoice, Invoice.id == Document.invoice_id)
         .where(Document.sha256 == digest, *access.invoice_conditions())
     ).first()
-    record_audit(db, runtime.secret_key, "document.verify", "success" if row else "failure", principal=principal,
+    record_audit(db, runtime.secret_key, AuditAction.DOCUMENT_VERIFY, AuditOutcome.SUCCESS if row else AuditOutcome.FAILURE, principal=principal,
                  object_type="invoice" if row else None, object_id=row[1].id if row else None,
                  details={"sha256": digest})
     if row is None:

@@ -22,6 +22,7 @@ from sqlmodel import Session, func, select
 from data import ExportJob, ExportStatus, Notification, NotificationKind, utcnow
 from services.audit.monitor import require_not_throttled
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, CustomerAccess, customer_access
 from services.config.runtime import Runtime
 from services.documents.archive import ChunkWriter, export_steps
@@ -144,7 +145,7 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
     db.add(job)
     db.flush()
     for invoice_id in invoice_ids(db, access, selection, today):
-        record_audit(db, runtime.secret_key, "invoice.export", "success", principal=principal, object_type="invoice",
+        record_audit(db, runtime.secret_key, AuditAction.INVOICE_EXPORT, AuditOutcome.SUCCESS, principal=principal, object_type="invoice",
                      object_id=invoice_id, details={"export": job.id, "kind": kind})
     return job
 
@@ -277,7 +278,7 @@ def export_download(db: Session, runtime: Runtime, principal: Principal, public_
     path = export_path(runtime, job)
     if not path.exists():
         raise NotFound("This download link is not valid (it may have expired).")
-    record_audit(db, runtime.secret_key, "export.download", "success", principal=principal, object_type="export",
+    record_audit(db, runtime.secret_key, AuditAction.EXPORT_DOWNLOAD, AuditOutcome.SUCCESS, principal=principal, object_type="export",
                  object_id=job.id)
     return path, job.file_name
 

@@ -19,6 +19,7 @@ from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, Payment
 from data.types import OPEN_STATUSES
 from services.audit.monitor import require_not_throttled
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, CustomerAccess, customer_access
 from services.errors import NotFound
 from services.invoices.list_query import InvoiceQuery, SortKey
@@ -284,14 +285,14 @@ class InvoiceDetail:
 
 
 def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today: date, *, secret_key: str,
-                       audit_action: str | None = "invoice.view") -> InvoiceDetail:
+                       audit_action: AuditAction | None = AuditAction.INVOICE_VIEW) -> InvoiceDetail:
     """One visible invoice in full, audited as viewed (unless `audit_action` is None: a live
     refresh of a page already open); NotFound when missing or not the user's."""
     access = customer_access(db, principal, today)
     invoice = visible_invoice(db, access, invoice_id)
     if audit_action is not None:
         require_not_throttled(db, principal)
-        record_audit(db, secret_key, audit_action, "success", principal=principal, object_type="invoice",
+        record_audit(db, secret_key, audit_action, AuditOutcome.SUCCESS, principal=principal, object_type="invoice",
                      object_id=invoice.id)
     return build_invoice_detail(db, invoice, today, can_download_pdf=access.can(Capability.DOWNLOAD_PDF),
                                 can_ask_support=access.can(Capability.ASK_SUPPORT))
@@ -334,9 +335,9 @@ def build_invoice_detail(db: Session, invoice: Invoice, today: date, *, can_down
 
 
 def record_invoice_denial(db: Session, secret_key: str, principal: Principal, invoice_id: str | int,
-                          action: str = "invoice.view", reason: str = "not_found") -> None:
+                          action: AuditAction = AuditAction.INVOICE_VIEW, reason: str = "not_found") -> None:
     """Audit a refused invoice access (in its own unit of work: the refused read rolled back)."""
-    record_audit(db, secret_key, action, "denied", principal=principal, object_type="invoice",
+    record_audit(db, secret_key, action, AuditOutcome.DENIED, principal=principal, object_type="invoice",
                  object_id=str(invoice_id)[:12], reason=reason)
 
 

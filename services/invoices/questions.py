@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from data import Customer, Invoice, SupportRequest, SupportStatus, User, utcnow
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, customer_access, require_staff
 from services.config.runtime import Runtime
 from services.errors import InvalidInput, NotFound
@@ -34,7 +35,7 @@ def ask_about_invoice(db: Session, secret_key: str, principal: Principal, invoic
                              subject=f"Question about invoice {invoice.number}"[:200], message=text, channel="portal")
     db.add(request)
     db.flush()
-    record_audit(db, secret_key, "support.request", "success", principal=principal, object_type="invoice",
+    record_audit(db, secret_key, AuditAction.SUPPORT_REQUEST, AuditOutcome.SUCCESS, principal=principal, object_type="invoice",
                  object_id=invoice.id, details={"support_request_id": request.id})
     return request
 
@@ -74,5 +75,5 @@ def set_question_status(db: Session, runtime: Runtime, actor: Principal, request
     request.status = status
     request.closed_at = utcnow() if status == SupportStatus.CLOSED else None
     db.add(request)
-    record_audit(db, runtime.secret_key, "support.status", "success", principal=actor, customer_id=request.customer_id,
+    record_audit(db, runtime.secret_key, AuditAction.SUPPORT_STATUS, AuditOutcome.SUCCESS, principal=actor, customer_id=request.customer_id,
                  object_type="support_request", object_id=request_id, details={"status": status.value})

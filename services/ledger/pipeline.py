@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from data import InboxStatus, Invoice, LedgerInbox
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import require_admin
 from services.config.runtime import Runtime
 from services.errors import InvalidInput, NotFound
@@ -43,7 +44,7 @@ def replay(runtime: Runtime, actor: Principal, inbox_id: int) -> str | None:
             if row.status != InboxStatus.QUARANTINED:
                 raise InvalidInput("This event is not in quarantine (it was applied already).")
             change, reason = replay_quarantined(db, row, today_for("UTC"))
-            record_audit(db, runtime.secret_key, "ledger.replay", "success" if reason is None else "failure",
+            record_audit(db, runtime.secret_key, AuditAction.LEDGER_REPLAY, AuditOutcome.SUCCESS if reason is None else AuditOutcome.FAILURE,
                          principal=actor, object_type="ledger_event", object_id=inbox_id, reason=reason,
                          details={"source": row.source, "event_id": row.event_id})
     after_commit(runtime, [change] if change else [])

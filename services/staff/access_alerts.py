@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from data import AccessAlert, Customer, User, utcnow
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import require_staff
 from services.config.runtime import Runtime
 from services.errors import NotFound
@@ -44,6 +45,6 @@ def resolve_alert(db: Session, runtime: Runtime, actor: Principal, alert_id: int
         alert.resolved_at = utcnow()
         alert.resolved_by_user_id = actor.user_id
         db.add(alert)
-        record_audit(db, runtime.secret_key, "monitor.resolve", "success", principal=actor,
+        record_audit(db, runtime.secret_key, AuditAction.MONITOR_RESOLVE, AuditOutcome.SUCCESS, principal=actor,
                      customer_id=alert.customer_id, object_type="alert", object_id=alert_id,
                      details={"user_id": alert.user_id, "kind": alert.kind})

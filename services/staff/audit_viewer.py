@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from data import AuditEvent, Customer, User
 from services.audit.chain import ChainVerdict, verify_audit_chain
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import require_staff
 from services.config.runtime import Runtime
 from services.csv_text import csv_document
@@ -64,7 +65,7 @@ class AuditFilter:
         return found
 
 
-OUTCOMES = ("success", "failure", "denied")
+OUTCOMES = (AuditOutcome.SUCCESS, AuditOutcome.FAILURE, AuditOutcome.DENIED)
 
 
 def parse_audit_filter(params: Mapping[str, str], timezone: str = "UTC") -> tuple[AuditFilter, int | None, list[str]]:
@@ -136,7 +137,7 @@ def audit_csv(db: Session, runtime: Runtime, actor: Principal, filters: AuditFil
     itself is audited."""
     require_staff(actor)
     rows = _rows(db, filters, None, CSV_MAX_ROWS)
-    record_audit(db, runtime.secret_key, "audit.export", "success", principal=actor, object_type="audit",
+    record_audit(db, runtime.secret_key, AuditAction.AUDIT_EXPORT, AuditOutcome.SUCCESS, principal=actor, object_type="audit",
                  details={"rows": len(rows), "user": filters.user or None, "customer_id": filters.customer_id,
                           "action": filters.action or None, "from": str(filters.date_from or "") or None,
                           "to": str(filters.date_to or "") or None})
@@ -155,7 +156,7 @@ def check_audit_chain(db: Session, runtime: Runtime, actor: Principal) -> ChainV
     """Staff: verify the whole chain now (the console's button; the CLI is `portal.py audit verify`)."""
     require_staff(actor)
     verdict = verify_audit_chain(db, runtime.secret_key)
-    record_audit(db, runtime.secret_key, "audit.verify", "success" if verdict.intact else "failure", principal=actor,
+    record_audit(db, runtime.secret_key, AuditAction.AUDIT_VERIFY, AuditOutcome.SUCCESS if verdict.intact else AuditOutcome.FAILURE, principal=actor,
                  object_type="audit", reason=None if verdict.intact else f"row {verdict.first_bad_seq}: {verdict.problem}",
                  details={"rows_checked": verdict.rows_checked})
     return verdict

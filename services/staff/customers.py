@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 
 from data import Customer, Invitation, Role, Tier, User
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import require_admin, require_staff
 from services.auth.sessions import revoke_user_sessions
 from services.auth.team import (
@@ -152,8 +153,8 @@ def save_customer(db: Session, runtime: Runtime, actor: Principal, data: Custome
             setattr(customer, key, value)
     db.add(customer)
     db.flush()
-    record_audit(db, runtime.secret_key, "admin.customer_create" if customer_id is None else "admin.customer_update",
-                 "success", principal=actor, customer_id=customer.id, object_type="customer", object_id=customer.id,
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_CUSTOMER_CREATE if customer_id is None else AuditAction.ADMIN_CUSTOMER_UPDATE,
+                 AuditOutcome.SUCCESS, principal=actor, customer_id=customer.id, object_type="customer", object_id=customer.id,
                  details={key: value[:200] for key, value in changes.items()})
     return customer
 
@@ -171,7 +172,7 @@ def set_customer_active(db: Session, runtime: Runtime, actor: Principal, custome
     if not active:
         for user_id in db.exec(select(User.id).where(User.customer_id == customer_id)).all():
             ended += revoke_user_sessions(db, user_id, "customer_disabled")  # type: ignore[arg-type]
-    record_audit(db, runtime.secret_key, "admin.customer_enable" if active else "admin.customer_disable", "success",
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_CUSTOMER_ENABLE if active else AuditAction.ADMIN_CUSTOMER_DISABLE, AuditOutcome.SUCCESS,
                  principal=actor, customer_id=customer_id, object_type="customer", object_id=customer_id,
                  details={"sessions_ended": ended})
     return ended
@@ -201,7 +202,7 @@ def invite_owner(db: Session, runtime: Runtime, actor: Principal, customer_id: i
             raise LimitExceeded(f"The {tier.name} tier allows {tier.max_users} users and all are taken.")
         user = add_invited_user(db, customer_id, Role.OWNER, email, display_name)
     invitation = issue_invitation(db, runtime, user, actor.user_id)
-    record_audit(db, runtime.secret_key, "admin.owner_invite", "success", principal=actor, customer_id=customer_id,
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_OWNER_INVITE, AuditOutcome.SUCCESS, principal=actor, customer_id=customer_id,
                  object_type="user", object_id=user.id, details={"renewed": renewed})
     return invitation
 
@@ -248,7 +249,7 @@ def save_tier(db: Session, runtime: Runtime, actor: Principal, data: TierInput, 
         setattr(tier, key, value)
     db.add(tier)
     db.flush()
-    record_audit(db, runtime.secret_key, "admin.tier_create" if tier_id is None else "admin.tier_update", "success",
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_TIER_CREATE if tier_id is None else AuditAction.ADMIN_TIER_UPDATE, AuditOutcome.SUCCESS,
                  principal=actor, object_type="tier", object_id=tier.id,
                  details={key: value if isinstance(value, bool | int) or value is None else str(value)
                           for key, value in changes.items()})

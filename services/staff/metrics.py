@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
 from data import AuditEvent, Customer, Invoice, InvoiceStatus, SupportRequest, Tier
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import history_window_start, require_staff
 from services.csv_text import csv_document
 from services.errors import InvalidInput, NotFound
@@ -234,12 +235,12 @@ def _first_view_hours(db: Session, scope: _Scope) -> dict[date, list[float]]:
     earlier = aliased(AuditEvent)
     viewed_before = (
         sa.exists().where(earlier.object_type == "invoice", earlier.object_id == AuditEvent.object_id,
-                          earlier.action == "invoice.view", earlier.outcome == "success",
+                          earlier.action == AuditAction.INVOICE_VIEW, earlier.outcome == AuditOutcome.SUCCESS,
                           earlier.customer_id.is_not(None), earlier.occurred_at < scope.since)  # type: ignore[union-attr,operator]
     )
     rows = db.exec(
         select(AuditEvent.object_id, func.min(AuditEvent.occurred_at))
-        .where(AuditEvent.action == "invoice.view", AuditEvent.outcome == "success",
+        .where(AuditEvent.action == AuditAction.INVOICE_VIEW, AuditEvent.outcome == AuditOutcome.SUCCESS,
                AuditEvent.object_type == "invoice", AuditEvent.occurred_at >= scope.since,
                AuditEvent.occurred_at < scope.until, *scope.customers(AuditEvent.customer_id), ~viewed_before)  # type: ignore[arg-type]
         .group_by(AuditEvent.object_id)
@@ -263,8 +264,8 @@ def _dashboard_to_invoice_seconds(db: Session, scope: _Scope) -> dict[date, list
     load (or the session's end) is not a pair; gaps over SESSION_GAP_LIMIT are left out."""
     rows = db.exec(
         select(AuditEvent.session_hash, AuditEvent.occurred_at, AuditEvent.action)
-        .where(AuditEvent.action.in_(("dashboard.view", "invoice.view")),  # type: ignore[attr-defined]
-               AuditEvent.outcome == "success", AuditEvent.session_hash.is_not(None),  # type: ignore[union-attr]
+        .where(AuditEvent.action.in_((AuditAction.DASHBOARD_VIEW, AuditAction.INVOICE_VIEW)),  # type: ignore[attr-defined]
+               AuditEvent.outcome == AuditOutcome.SUCCESS, AuditEvent.session_hash.is_not(None),  # type: ignore[union-attr]
                AuditEvent.occurred_at >= scope.since,
                # an invoice opened just after the range still closes a pair that starts inside it
                AuditEvent.occurred_at < scope.until + SESSION_GAP_LIMIT,
@@ -276,7 +277,7 @@ def _dashboard_to_invoice_seconds(db: Session, scope: _Scope) -> dict[date, list
     for row_session, occurred_at, action in rows:
         if row_session != session_hash:
             session_hash, loaded_at = row_session, None
-        if action == "dashboard.view":
+        if action == AuditAction.DASHBOARD_VIEW:
             loaded_at = occurred_at if occurred_at < scope.until else None
         elif loaded_at is not None:
             gap = occurred_at - loaded_at
@@ -294,7 +295,7 @@ def _login_frequency(db: Session, scope: _Scope) -> tuple[MetricSeries, MetricSe
     users: dict[date, set[int]] = defaultdict(set)
     for occurred_at, user_id, customer_id in db.exec(
             select(AuditEvent.occurred_at, AuditEvent.user_id, AuditEvent.customer_id)
-            .where(AuditEvent.action == "login.success", AuditEvent.outcome == "success",
+            .where(AuditEvent.action == AuditAction.LOGIN_SUCCESS, AuditEvent.outcome == AuditOutcome.SUCCESS,
                    AuditEvent.occurred_at >= scope.since, AuditEvent.occurred_at < scope.until,  # type: ignore[operator]
                    *scope.customers(AuditEvent.customer_id))):
         period = scope.period_of(occurred_at)

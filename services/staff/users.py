@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 
 from data import Customer, Invitation, RecoveryCode, Role, User, utcnow
 from services.audit.trail import record_audit
+from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import require_admin, require_staff
 from services.auth.sessions import revoke_user_sessions
 from services.auth.team import UNUSABLE_PASSWORD
@@ -84,7 +85,7 @@ def lock_user(db: Session, runtime: Runtime, actor: Principal, user_id: int, now
     user.locked_until = (now or utcnow()) + STAFF_LOCK
     db.add(user)
     ended = revoke_user_sessions(db, user_id, "locked_by_staff", now=now)
-    record_audit(db, runtime.secret_key, "admin.user_lock", "success", principal=actor, customer_id=user.customer_id,
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_USER_LOCK, AuditOutcome.SUCCESS, principal=actor, customer_id=user.customer_id,
                  object_type="user", object_id=user_id, details={"sessions_ended": ended})
     return ended
 
@@ -96,7 +97,7 @@ def unlock_user(db: Session, runtime: Runtime, actor: Principal, user_id: int) -
     user.locked_until = None
     user.failed_logins = 0
     db.add(user)
-    record_audit(db, runtime.secret_key, "admin.user_unlock", "success", principal=actor, customer_id=user.customer_id,
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_USER_UNLOCK, AuditOutcome.SUCCESS, principal=actor, customer_id=user.customer_id,
                  object_type="user", object_id=user_id)
 
 
@@ -111,7 +112,7 @@ def reset_mfa(db: Session, runtime: Runtime, actor: Principal, user_id: int) -> 
     for code in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user_id)).all():
         db.delete(code)
     ended = revoke_user_sessions(db, user_id, "mfa_reset")
-    record_audit(db, runtime.secret_key, "admin.mfa_reset", "success", principal=actor, customer_id=user.customer_id,
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_MFA_RESET, AuditOutcome.SUCCESS, principal=actor, customer_id=user.customer_id,
                  object_type="user", object_id=user_id, details={"sessions_ended": ended})
 
 
@@ -125,6 +126,6 @@ def set_user_active(db: Session, runtime: Runtime, actor: Principal, user_id: in
         user.failed_logins = 0
     db.add(user)
     ended = 0 if active else revoke_user_sessions(db, user_id, "user_disabled")
-    record_audit(db, runtime.secret_key, "admin.user_enable" if active else "admin.user_disable", "success",
+    record_audit(db, runtime.secret_key, AuditAction.ADMIN_USER_ENABLE if active else AuditAction.ADMIN_USER_DISABLE, AuditOutcome.SUCCESS,
                  principal=actor, customer_id=user.customer_id, object_type="user", object_id=user_id,
                  details={"sessions_ended": ended})
