@@ -78,7 +78,7 @@ def test_staff_see_the_alert_and_releasing_it_ends_the_pause(session: Session, r
     assert shown.user_email == "fast.reader@example.com" and shown.active(utcnow())
     with pytest.raises(Forbidden):
         list_alerts(session, principal)
-    resolve_alert(session, runtime, support, shown.alert.id)  # type: ignore[arg-type]
+    resolve_alert(session, runtime, support, shown.id)
     session.commit()
     get_invoice_detail(session, principal, invoices[3].id, TODAY, secret_key=runtime.secret_key)  # type: ignore[arg-type]
     session.commit()

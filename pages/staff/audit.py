@@ -93,19 +93,18 @@ def audit_page(request: Request, runtime: PortalRuntime) -> None:
             return
         with data_table("Audit rows, newest first", HEADERS):
             for row in page.rows:
-                event = row.event
                 with table_row():
-                    cell(str(event.seq), classes="font-mono")
-                    cell(fmt.datetime(event.occurred_at), classes="whitespace-nowrap")
-                    cell(row.user_email or ("system" if event.user_id is None else f"user {event.user_id}"),
+                    cell(str(row.seq), classes="font-mono")
+                    cell(fmt.datetime(row.occurred_at), classes="whitespace-nowrap")
+                    cell(row.user_email or ("system" if row.user_id is None else f"user {row.user_id}"),
                          classes="break-all")
                     cell(row.customer_name or "")
-                    cell(event.action, classes="font-mono whitespace-nowrap")
+                    cell(row.action, classes="font-mono whitespace-nowrap")
                     with cell():
-                        chip(event.outcome, OUTCOME_TONES.get(event.outcome, "neutral"))
-                    cell(f"{event.object_type} {event.object_id}" if event.object_type else "")
-                    cell(event.ip or "", classes="font-mono")
-                    cell(event.reason or "")
+                        chip(row.outcome, OUTCOME_TONES.get(row.outcome, "neutral"))
+                    cell(f"{row.object_type} {row.object_id}" if row.object_type else "")
+                    cell(row.ip or "", classes="font-mono")
+                    cell(row.reason or "")
         with ui.row().classes("w-full justify-between items-center"):
             if before is not None:
                 ui.link("← Newest", url_with_params("/admin/audit", audit_filter_params(filters))).classes("text-blue-800")

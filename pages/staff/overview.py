@@ -60,18 +60,17 @@ def overview_page(request: Request, runtime: PortalRuntime) -> None:
                 return
             now = utcnow()
             with data_table("Access alerts", ALERT_HEADERS):
-                for row in rows:
-                    alert = row.alert
+                for alert in rows:
                     with table_row():
                         cell(fmt.datetime(alert.raised_at), classes="whitespace-nowrap")
                         with cell(classes="break-all"):
-                            ui.link(row.user_email, f"/admin/audit?user={row.user_email}").classes("text-blue-800")
-                        cell(row.customer_name or "Staff")
+                            ui.link(alert.user_email, f"/admin/audit?user={alert.user_email}").classes("text-blue-800")
+                        cell(alert.customer_name or "Staff")
                         with cell():
                             ui.label(KIND_LABELS.get(alert.kind, alert.kind)).classes("font-medium")
                             ui.label(alert.detail).classes("text-xs portal-muted")
                         with cell(classes="whitespace-nowrap"):
-                            if row.active(now):
+                            if alert.active(now):
                                 chip(f"Paused until {fmt.datetime(alert.throttled_until)}", "bad")
                             elif alert.resolved_at is not None:
                                 chip("Released", "neutral")
@@ -80,7 +79,7 @@ def overview_page(request: Request, runtime: PortalRuntime) -> None:
                         with cell():
                             if alert.resolved_at is None:
                                 ui.button("Release", on_click=lambda a=alert.id: release_alert(a)).props(
-                                    f'flat dense no-caps aria-label="Release alert for {row.user_email}"')
+                                    f'flat dense no-caps aria-label="Release alert for {alert.user_email}"')
 
         def release_alert(alert_id: int) -> None:
             if not attempt(lambda db: resolve_alert(db, runtime, principal, alert_id)).ok:

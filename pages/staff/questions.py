@@ -36,7 +36,7 @@ def questions_page(request: Request, runtime: PortalRuntime, show: str = "open")
                 notice("No open questions." if view == "open" else "No questions here.", "positive")
                 return
             for row in rows:
-                question = row.request
+                question = row
                 with ui.card().classes("w-full p-4 gap-2"):
                     with ui.row().classes("w-full items-center gap-2"):
                         ui.label(question.subject).classes("font-semibold grow")

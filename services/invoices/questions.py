@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -44,7 +44,12 @@ def ask_about_invoice(db: Session, secret_key: str, principal: Principal, invoic
 class QuestionRow:
     """A billing question as staff see it in their queue."""
 
-    request: SupportRequest
+    id: int
+    subject: str
+    message: str
+    status: SupportStatus
+    channel: str
+    created_at: datetime
     customer_name: str
     user_email: str | None
     invoice_number: str | None
@@ -62,7 +67,8 @@ def list_questions(db: Session, actor: Principal, status: SupportStatus | None =
         statement = statement.where(SupportRequest.status == status)
     order = SupportRequest.created_at if status == SupportStatus.OPEN else SupportRequest.created_at.desc()  # type: ignore[attr-defined]
     rows = db.exec(statement.order_by(order, SupportRequest.id).limit(limit)).all()
-    return [QuestionRow(request, name, email, number) for request, name, email, number in rows]
+    return [QuestionRow(request.id, request.subject, request.message, request.status, request.channel,  # type: ignore[arg-type]
+                        request.created_at, name, email, number) for request, name, email, number in rows]
 
 
 def set_question_status(db: Session, runtime: Runtime, actor: Principal, request_id: int,

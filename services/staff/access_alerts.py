@@ -18,12 +18,19 @@ from services.principal import Principal
 
 @dataclass(frozen=True)
 class AlertRow:
-    alert: AccessAlert
+    """An access alert as staff see it, with whom it is about."""
+
+    id: int
+    kind: str
+    detail: str
+    raised_at: datetime
+    throttled_until: datetime
+    resolved_at: datetime | None
     user_email: str
     customer_name: str | None
 
     def active(self, now: datetime) -> bool:
-        return self.alert.resolved_at is None and self.alert.throttled_until > now
+        return self.resolved_at is None and self.throttled_until > now
 
 
 def list_alerts(db: Session, actor: Principal, limit: int = 100) -> list[AlertRow]:
@@ -32,7 +39,8 @@ def list_alerts(db: Session, actor: Principal, limit: int = 100) -> list[AlertRo
     rows = db.exec(select(AccessAlert, User.email, Customer.name).join(User, User.id == AccessAlert.user_id)
                    .join(Customer, Customer.id == AccessAlert.customer_id, isouter=True)
                    .order_by(AccessAlert.raised_at.desc(), AccessAlert.id.desc()).limit(limit)).all()  # type: ignore[attr-defined, union-attr]
-    return [AlertRow(alert, email, name) for alert, email, name in rows]
+    return [AlertRow(alert.id, alert.kind, alert.detail, alert.raised_at, alert.throttled_until,  # type: ignore[arg-type]
+                     alert.resolved_at, email, name) for alert, email, name in rows]
 
 
 def resolve_alert(db: Session, runtime: Runtime, actor: Principal, alert_id: int) -> None:

@@ -90,9 +90,30 @@ def audit_filter_params(filters: AuditFilter) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class AuditRow:
-    event: AuditEvent
+    """One audit row as staff read it, with who it was about."""
+
+    seq: int
+    occurred_at: datetime
+    user_id: int | None
+    customer_id: int | None
+    action: str
+    outcome: str
+    object_type: str | None
+    object_id: str | None
+    reason: str | None
+    ip: str | None
+    user_agent: str | None
+    session_hash: str | None
+    details: str | None
+    row_hash: str
     user_email: str | None
     customer_name: str | None
+
+    @classmethod
+    def of(cls, event: AuditEvent, user_email: str | None, customer_name: str | None) -> AuditRow:
+        return cls(event.seq, event.occurred_at, event.user_id, event.customer_id, event.action, event.outcome,
+                   event.object_type, event.object_id, event.reason, event.ip, event.user_agent, event.session_hash,
+                   event.details, event.row_hash, user_email, customer_name)
 
 
 @dataclass(frozen=True)
@@ -104,7 +125,7 @@ class AuditPage:
     @property
     def next_before_seq(self) -> int | None:
         """Where the next (older) page starts, if there is one."""
-        return self.rows[-1].event.seq if self.has_more and self.rows else None
+        return self.rows[-1].seq if self.has_more and self.rows else None
 
 
 def _rows(db: Session, filters: AuditFilter, before_seq: int | None, limit: int) -> list[AuditRow]:
@@ -115,7 +136,7 @@ def _rows(db: Session, filters: AuditFilter, before_seq: int | None, limit: int)
     if before_seq is not None:
         statement = statement.where(AuditEvent.seq < before_seq)
     found = db.exec(statement.order_by(AuditEvent.seq.desc()).limit(limit)).all()  # type: ignore[attr-defined]
-    return [AuditRow(event, email, name) for event, email, name in found]
+    return [AuditRow.of(event, email, name) for event, email, name in found]
 
 
 def search_audit(db: Session, actor: Principal, filters: AuditFilter, before_seq: int | None = None,
@@ -146,10 +167,9 @@ def audit_csv(db: Session, runtime: Runtime, actor: Principal, filters: AuditFil
 
 def _csv_cells(rows: list[AuditRow]) -> Iterator[tuple[object, ...]]:
     for row in rows:
-        event = row.event
-        yield (event.seq, event.occurred_at.isoformat(timespec="seconds"), event.user_id, row.user_email,
-               event.customer_id, row.customer_name, event.action, event.outcome, event.object_type, event.object_id,
-               event.reason, event.ip, event.user_agent, event.session_hash, event.details, event.row_hash)
+        yield (row.seq, row.occurred_at.isoformat(timespec="seconds"), row.user_id, row.user_email,
+               row.customer_id, row.customer_name, row.action, row.outcome, row.object_type, row.object_id,
+               row.reason, row.ip, row.user_agent, row.session_hash, row.details, row.row_hash)
 
 
 def check_audit_chain(db: Session, runtime: Runtime, actor: Principal) -> ChainVerdict:
