@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -50,6 +50,11 @@ def unit_of_work(engine: sa.Engine, info: dict[str, object] | None = None) -> It
         except BaseException:
             session.rollback()
             raise
+
+
+def rows_changed(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its driver's rowcount)."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def database_status(engine: sa.Engine) -> str:

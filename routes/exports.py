@@ -28,8 +28,8 @@ MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv; charset=utf-8"}
 def post_export(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal,
                 selection: Annotated[str, Form(max_length=100_000)] = "",
                 kind: Annotated[str, Form(max_length=8)] = "zip") -> Response:
-    if refused := refuse_foreign_origin(request, runtime.settings.public_url):
-        return refused
+    if foreign := refuse_foreign_origin(request, runtime.settings.public_url):
+        return foreign
     today = today_for(principal.timezone)
     try:
         with runtime.unit_of_work() as db:

@@ -72,7 +72,7 @@ class LiveUpdates:
         """`handler` gets each burst of events at once (to re-read data once); it may be async."""
         self._change_handlers.append(handler)
 
-    def _handle(self, client, event: LiveEvent) -> None:  # type: ignore[no-untyped-def]
+    def _handle(self, client, event: LiveEvent) -> None:
         # No session query per event (with many open pages that queued on the event loop): the
         # guard's own timer re-checks the session every few seconds and ends the page.
         if client.is_deleted or self._guard.ended:
@@ -87,7 +87,7 @@ class LiveUpdates:
                 asyncio.get_event_loop().call_later(self.BURST_SECONDS, lambda: background_tasks.create(
                     self._refresh(client), name="live refresh"))
 
-    async def _refresh(self, client) -> None:  # type: ignore[no-untyped-def]
+    async def _refresh(self, client) -> None:
         burst, self._burst = self._burst, []
         if client.is_deleted:
             return
@@ -158,6 +158,8 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
             # bell rebuilds with queries on the event loop were most of the server's work
             # (docs/BENCHMARKS.md, load).
             unread = await run.io_bound(load_unread)
+            if unread is None:  # the app is shutting down
+                return
             for shown in bells:
                 shown.set_unread(unread)
 

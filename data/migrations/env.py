@@ -13,7 +13,7 @@ def run_migrations_online() -> None:
     if connection is None:
         from data.db import create_db_engine
 
-        engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
@@ -21,7 +21,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import AuditChainHead, AuditEvent, utcnow
 from services.audit.vocabulary import AuditAction, AuditOutcome
@@ -67,9 +67,9 @@ def append_audit_row(
         request = request or principal.request
     request = request or RequestInfo()
     head = db.execute(
-        sa.update(AuditChainHead).where(AuditChainHead.id == 1)  # type: ignore[arg-type]
-        .values(last_seq=AuditChainHead.last_seq + 1)
-        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+        sa.update(AuditChainHead).where(col(AuditChainHead.id) == 1)
+        .values(last_seq=col(AuditChainHead.last_seq) + 1)
+        .returning(col(AuditChainHead.last_seq), col(AuditChainHead.last_hash))
     ).one()
     detail_text = None
     if details:
@@ -84,7 +84,7 @@ def append_audit_row(
     )
     row.row_hash = row_hash(secret_key, row)
     db.add(row)
-    db.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=row.row_hash))  # type: ignore[arg-type]
+    db.execute(sa.update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(last_hash=row.row_hash))
     db.flush()
     return row
 
@@ -109,7 +109,7 @@ def verify_audit_chain(db: Session, secret_key: str, batch_size: int = 5_000) ->
     after = 0
     while True:
         # populate_existing: judge what is stored now, never objects cached in this session.
-        rows = db.exec(select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+        rows = db.exec(select(AuditEvent).where(col(AuditEvent.seq) > after).order_by(col(AuditEvent.seq))
                        .limit(batch_size).execution_options(populate_existing=True)).all()
         if not rows:
             break

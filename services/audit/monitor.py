@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import AccessAlert, AuditEvent, utcnow
 from services.audit.chain import append_audit_row
@@ -68,23 +68,23 @@ def observe(db: Session, secret_key: str, row: AuditEvent) -> AccessAlert | None
         return None
     limits = limits_for(db)
     at = row.occurred_at
-    recent = sa.and_(AuditEvent.user_id == row.user_id, AuditEvent.occurred_at <= at)  # type: ignore[arg-type, operator]
+    recent = sa.and_(col(AuditEvent.user_id) == row.user_id, col(AuditEvent.occurred_at) <= at)
     if row.outcome == AuditOutcome.DENIED:
         count = db.exec(select(func.count()).select_from(AuditEvent).where(
-            recent, AuditEvent.occurred_at > at - timedelta(minutes=10), AuditEvent.outcome == AuditOutcome.DENIED,  # type: ignore[operator]
-            sa.or_(AuditEvent.reason.is_(None), AuditEvent.reason != THROTTLED_REASON))).one()  # type: ignore[union-attr]
+            recent, col(AuditEvent.occurred_at) > at - timedelta(minutes=10), col(AuditEvent.outcome) == AuditOutcome.DENIED,
+            sa.or_(col(AuditEvent.reason).is_(None), col(AuditEvent.reason) != THROTTLED_REASON))).one()
         if count > limits.denials_per_10_minutes:
             return _raise(db, secret_key, row, "repeated_denials", f"{count} refused accesses within 10 minutes", limits)
     elif row.action == AuditAction.LOGIN_SUCCESS:
-        count = db.exec(select(func.count(sa.distinct(AuditEvent.ip))).where(
-            recent, AuditEvent.occurred_at > at - timedelta(hours=1), AuditEvent.action == AuditAction.LOGIN_SUCCESS,  # type: ignore[operator]
-            AuditEvent.outcome == AuditOutcome.SUCCESS)).one()
+        count = db.exec(select(func.count(sa.distinct(col(AuditEvent.ip)))).where(
+            recent, col(AuditEvent.occurred_at) > at - timedelta(hours=1), col(AuditEvent.action) == AuditAction.LOGIN_SUCCESS,
+            col(AuditEvent.outcome) == AuditOutcome.SUCCESS)).one()
         if count > limits.login_ips_per_hour:
             return _raise(db, secret_key, row, "many_ips", f"sign-ins from {count} addresses within an hour", limits)
     else:
         count = db.exec(select(func.count()).select_from(AuditEvent).where(
-            recent, AuditEvent.occurred_at > at - timedelta(minutes=1), AuditEvent.action.in_(ACCESS_ACTIONS),  # type: ignore[attr-defined, operator]
-            AuditEvent.outcome == AuditOutcome.SUCCESS)).one()
+            recent, col(AuditEvent.occurred_at) > at - timedelta(minutes=1), col(AuditEvent.action).in_(ACCESS_ACTIONS),
+            col(AuditEvent.outcome) == AuditOutcome.SUCCESS)).one()
         if count > limits.invoices_per_minute:
             return _raise(db, secret_key, row, "rapid_access", f"{count} invoices opened or downloaded within a minute",
                           limits)
@@ -95,9 +95,9 @@ def _raise(db: Session, secret_key: str, row: AuditEvent, kind: str, detail: str
            limits: MonitorLimits) -> AccessAlert | None:
     # One alert per pattern and throttle period, not one per further click; an alert staff released
     # also covers its period (they judged that burst already).
-    current = db.exec(select(AccessAlert.id).where(
-        AccessAlert.user_id == row.user_id, AccessAlert.kind == kind,
-        AccessAlert.throttled_until > row.occurred_at)).first()  # type: ignore[operator]
+    current = db.exec(select(col(AccessAlert.id)).where(
+        col(AccessAlert.user_id) == row.user_id, col(AccessAlert.kind) == kind,
+        col(AccessAlert.throttled_until) > row.occurred_at)).first()
     if current is not None:
         return None
     alert = AccessAlert(user_id=row.user_id, customer_id=row.customer_id, kind=kind, detail=detail,  # type: ignore[arg-type]
@@ -113,9 +113,9 @@ def _raise(db: Session, secret_key: str, row: AuditEvent, kind: str, detail: str
 
 def throttled_until(db: Session, user_id: int, now: datetime | None = None) -> datetime | None:
     """The end of the user's current throttle, or None when they are not throttled."""
-    return db.exec(select(func.max(AccessAlert.throttled_until)).where(
-        AccessAlert.user_id == user_id, AccessAlert.resolved_at.is_(None),  # type: ignore[union-attr]
-        AccessAlert.throttled_until > (now or utcnow()))).one()  # type: ignore[operator]
+    return db.exec(select(func.max(col(AccessAlert.throttled_until))).where(
+        col(AccessAlert.user_id) == user_id, col(AccessAlert.resolved_at).is_(None),
+        col(AccessAlert.throttled_until) > (now or utcnow()))).one()
 
 
 def require_not_throttled(db: Session, principal: Principal, now: datetime | None = None) -> None:

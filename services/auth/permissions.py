@@ -8,7 +8,7 @@ from datetime import date
 from enum import Enum
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from data import Customer, Invoice, InvoiceStatus, Tier
 from data.types import OPEN_STATUSES, Role
@@ -78,12 +78,12 @@ class CustomerAccess:
         """SQL conditions for the invoices this user may see: their customer's, never drafts,
         within the tier's history window (unpaid invoices always stay visible)."""
         conditions: list[sa.ColumnElement[bool]] = [
-            Invoice.customer_id == self.customer.id,  # type: ignore[arg-type]
-            Invoice.status != InvoiceStatus.DRAFT,  # type: ignore[arg-type]
+            col(Invoice.customer_id) == self.customer.id,
+            col(Invoice.status) != InvoiceStatus.DRAFT,
         ]
         if self.window_start is not None:
-            conditions.append(sa.or_(Invoice.issue_date >= self.window_start,  # type: ignore[operator]
-                                     Invoice.status.in_(list(OPEN_STATUSES))))  # type: ignore[attr-defined]
+            conditions.append(sa.or_(col(Invoice.issue_date) >= self.window_start,
+                                     col(Invoice.status).in_(list(OPEN_STATUSES))))
         return conditions
 
 
@@ -102,7 +102,7 @@ def customer_access(db: Session, principal: Principal, today: date) -> CustomerA
     if principal.customer_id is None:
         raise Forbidden("Staff accounts see invoices through the staff console.")
     row = db.exec(
-        sa.select(Customer, Tier).join(Tier, Tier.id == Customer.tier_id).where(Customer.id == principal.customer_id)
+        select(Customer, Tier).join(Tier, col(Tier.id) == col(Customer.tier_id)).where(col(Customer.id) == principal.customer_id)
     ).first()
     if row is None:
         raise NotFound("customer not found")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data import RecoveryCode, utcnow
+from data.db import rows_changed
 from services.config.keys import keyed_hash
 
 CODE_COUNT = 10
@@ -26,7 +27,7 @@ def _hash(secret_key: str, code: str) -> str:
 
 def replace_recovery_codes(db: Session, secret_key: str, user_id: int) -> list[str]:
     """Revoke the old set and issue ten new codes; the plaintext is returned once, never stored."""
-    db.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))  # type: ignore[arg-type]
+    db.execute(sa.delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
     codes = []
     for _ in range(CODE_COUNT):
         raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
@@ -42,15 +43,15 @@ def redeem_recovery_code(db: Session, secret_key: str, user_id: int, code: str) 
         return False
     result = db.execute(
         sa.update(RecoveryCode)
-        .where(RecoveryCode.user_id == user_id, RecoveryCode.code_hash == _hash(secret_key, code),  # type: ignore[arg-type]
-               RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.code_hash) == _hash(secret_key, code),
+               col(RecoveryCode.used_at).is_(None))
         .values(used_at=utcnow())
     )
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def remaining_recovery_codes(db: Session, user_id: int) -> int:
     return db.execute(
         sa.select(sa.func.count()).select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
     ).scalar_one()

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import LoginSession, User, utcnow
+from data.db import rows_changed
 from services.config.keys import sha256_hex
 from services.config.settings import Settings
 from services.localization.formatting import DEFAULT_TIMEZONE, locale_from_accept_language
@@ -85,8 +86,8 @@ def resolve_session(
         return None
     now = now or utcnow()
     row = db.exec(
-        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == token_hash(token))
+        select(LoginSession, User).join(User, col(User.id) == col(LoginSession.user_id))
+        .where(col(LoginSession.token_hash) == token_hash(token))
     ).first()
     if row is None:
         return None
@@ -124,13 +125,13 @@ def revoke_user_sessions(
     """Revoke every live session of a user (but `keep_session_id`); returns how many."""
     statement = (
         sa.update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
         .values(revoked_at=now or utcnow(), revoked_reason=reason, pending_totp_secret=None,
                 pending_recovery_codes=None)
     )
     if keep_session_id is not None:
-        statement = statement.where(LoginSession.id != keep_session_id)
-    return db.execute(statement).rowcount
+        statement = statement.where(col(LoginSession.id) != keep_session_id)
+    return rows_changed(db.execute(statement))
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,11 @@ def active_sessions(db: Session, principal: Principal, settings: Settings, now: 
     now = now or utcnow()
     rows = db.exec(
         select(LoginSession).where(
-            LoginSession.user_id == principal.user_id, LoginSession.revoked_at.is_(None),  # type: ignore[union-attr]
-            LoginSession.mfa_passed_at.is_not(None),  # type: ignore[union-attr]
-            LoginSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
-            LoginSession.created_at > now - timedelta(hours=settings.session_absolute_hours),
-        ).order_by(LoginSession.last_seen_at.desc())  # type: ignore[attr-defined]
+            col(LoginSession.user_id) == principal.user_id, col(LoginSession.revoked_at).is_(None),
+            col(LoginSession.mfa_passed_at).is_not(None),
+            col(LoginSession.last_seen_at) > now - timedelta(minutes=settings.session_idle_minutes),
+            col(LoginSession.created_at) > now - timedelta(hours=settings.session_absolute_hours),
+        ).order_by(col(LoginSession.last_seen_at).desc())
     ).all()
     return [ActiveSession(id=row.id, created_at=row.created_at, last_seen_at=row.last_seen_at, ip=row.ip,  # type: ignore[arg-type]
                           user_agent=row.user_agent, is_current=row.id == principal.session_id) for row in rows]

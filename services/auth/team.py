@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import Customer, Invitation, Role, User, utcnow
 from services.audit.trail import record_audit
@@ -49,8 +49,8 @@ class IssuedInvitation:
 def list_team(db: Session, principal: Principal, today: date) -> list[TeamMember]:
     access = customer_access(db, principal, today)
     access.require(Capability.MANAGE_TEAM)
-    pending = set(db.exec(select(Invitation.user_id).where(Invitation.used_at.is_(None))).all())  # type: ignore[union-attr]
-    users = db.exec(select(User).where(User.customer_id == access.customer.id).order_by(User.email)).all()
+    pending = set(db.exec(select(col(Invitation.user_id)).where(col(Invitation.used_at).is_(None))).all())
+    users = db.exec(select(User).where(col(User.customer_id) == access.customer.id).order_by(col(User.email))).all()
     return [TeamMember(user.id, user.email, user.display_name, user.role, user.is_active,  # type: ignore[arg-type]
                        user.id in pending and user.password_hash == UNUSABLE_PASSWORD, user.last_login_at,
                        user.id == principal.user_id) for user in users]
@@ -61,7 +61,7 @@ def issue_invitation(db: Session, runtime: Runtime, user: User, created_by: int 
     """A fresh one-time link for `user`; earlier unused links of the user stop working."""
     now = now or utcnow()
     assert user.id is not None
-    for old in db.exec(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))).all():  # type: ignore[union-attr]
+    for old in db.exec(select(Invitation).where(col(Invitation.user_id) == user.id, col(Invitation.used_at).is_(None))).all():
         old.used_at = now
         db.add(old)
     token = secrets.token_urlsafe(32)
@@ -82,7 +82,7 @@ def invitee_email(email: str) -> str:
 
 def active_users(db: Session, customer_id: int) -> int:
     """How many of the customer's accounts count against its tier's user limit."""
-    return db.exec(select(func.count()).select_from(User).where(User.customer_id == customer_id, User.is_active)).one()
+    return db.exec(select(func.count()).select_from(User).where(col(User.customer_id) == customer_id, col(User.is_active))).one()
 
 
 def add_invited_user(db: Session, customer_id: int, role: Role, email: str, display_name: str) -> User:
@@ -102,7 +102,7 @@ def invite_member(db: Session, runtime: Runtime, principal: Principal, *, email:
     email = invitee_email(email)
     if role not in CUSTOMER_ROLES:
         raise InvalidInput("Choose owner, accountant or viewer.")
-    if db.exec(select(User.id).where(User.email == email)).first() is not None:
+    if db.exec(select(col(User.id)).where(col(User.email) == email)).first() is not None:
         raise InvalidInput("This e-mail address already has an account.")
     if active_users(db, access.customer.id) >= access.tier.max_users:  # type: ignore[arg-type]
         raise LimitExceeded(f"Your plan includes {access.tier.max_users} users; remove someone or upgrade the plan.")
@@ -124,7 +124,7 @@ def remove_member(db: Session, runtime: Runtime, principal: Principal, user_id: 
         raise InvalidInput("You cannot remove yourself; ask another owner.")
     if member.role == Role.OWNER:
         owners = db.exec(select(func.count()).select_from(User).where(
-            User.customer_id == access.customer.id, User.role == Role.OWNER, User.is_active)).one()
+            col(User.customer_id) == access.customer.id, col(User.role) == Role.OWNER, col(User.is_active))).one()
         if owners <= 1:
             raise InvalidInput("The account needs at least one owner.")
     member.is_active = False
@@ -144,8 +144,8 @@ class InvitationView:
 def _live_invitation(db: Session, token: str, now: datetime) -> tuple[Invitation, User] | None:
     if not token or len(token) > 128:
         return None
-    row = db.exec(select(Invitation, User).join(User, User.id == Invitation.user_id)
-                  .where(Invitation.token_hash == sha256_hex(token))).first()
+    row = db.exec(select(Invitation, User).join(User, col(User.id) == col(Invitation.user_id))
+                  .where(col(Invitation.token_hash) == sha256_hex(token))).first()
     if row is None:
         return None
     invitation, user = row

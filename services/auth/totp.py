@@ -8,9 +8,10 @@ from datetime import datetime
 import pyotp
 import segno
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data import User
+from data.db import rows_changed
 from services.config.keys import decrypt, encrypt
 
 TOTP_PURPOSE = "totp-secret"
@@ -64,10 +65,10 @@ def claim_step(db: Session, user_id: int, step: int) -> bool:
     """Record `step` as used, only if it is newer than the last one: one winner among equal codes."""
     result = db.execute(
         sa.update(User)
-        .where(User.id == user_id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))  # type: ignore[union-attr,operator]
+        .where(col(User.id) == user_id, sa.or_(col(User.totp_last_step).is_(None), col(User.totp_last_step) < step))
         .values(totp_last_step=step)
     )
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def quote_secret_for_display(secret: str) -> str:

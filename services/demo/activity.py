@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import Customer, Invoice, InvoiceStatus, Role, SupportRequest, User
 from services.audit.trail import record_audit
@@ -60,12 +60,12 @@ def write_demo_activity(engine: sa.Engine, options: DemoOptions, secret_key: str
     rng = random.Random(f"{options.seed}-activity")  # a stream of its own: the rest of the demo stays as it was
     end = datetime.combine(options.as_of, time.min, tzinfo=timezone.utc)  # nothing on or after "today"
     with Session(engine) as db:
-        adopted = dict(db.exec(select(Customer.id, Customer.portal_adopted_at).order_by(Customer.id)).all())
+        adopted = dict(db.exec(select(col(Customer.id), col(Customer.portal_adopted_at)).order_by(col(Customer.id))).all())
         users: dict[int, list[tuple[int, Role]]] = {}
-        for user_id, customer_id, role in db.exec(select(User.id, User.customer_id, User.role)
-                                                  .where(User.customer_id.is_not(None)).order_by(User.id)):  # type: ignore[union-attr]
-            users.setdefault(customer_id, []).append((user_id, Role(role)))
-        _add_questions(db, rng, adopted, users, options.as_of, end)
+        for user_id, customer_id, role in db.exec(select(col(User.id), col(User.customer_id), col(User.role))
+                                                  .where(col(User.customer_id).is_not(None)).order_by(col(User.id))):
+            users.setdefault(customer_id, []).append((user_id, Role(role)))  # type: ignore[arg-type]  # ids read back are never None
+        _add_questions(db, rng, adopted, users, options.as_of, end)  # type: ignore[arg-type]  # ids read back are never None
         events: list[_Event] = []
         if secret_key is not None:
             for customer_id, members in users.items():
@@ -90,10 +90,10 @@ def _add_questions(db: Session, rng: random.Random, adopted: dict[int, datetime 
     customer_ids = sorted(adopted)[:MAX_SUPPORT_CUSTOMERS]
     rows = []
     for invoice_id, customer_id, number, issue_date in db.exec(
-            select(Invoice.id, Invoice.customer_id, Invoice.number, Invoice.issue_date)
-            .where(Invoice.customer_id.in_(customer_ids), Invoice.status != InvoiceStatus.DRAFT,  # type: ignore[attr-defined]
-                   Invoice.issue_date >= as_of - timedelta(days=HISTORY_DAYS))
-            .order_by(Invoice.id)):
+            select(col(Invoice.id), col(Invoice.customer_id), col(Invoice.number), col(Invoice.issue_date))
+            .where(col(Invoice.customer_id).in_(customer_ids), col(Invoice.status) != InvoiceStatus.DRAFT,
+                   col(Invoice.issue_date) >= as_of - timedelta(days=HISTORY_DAYS))
+            .order_by(col(Invoice.id))):
         asked = datetime.combine(issue_date, time(8), tzinfo=timezone.utc) + timedelta(hours=rng.uniform(2, 240))
         adoption = adopted[customer_id]
         through_portal = adoption is not None and asked >= adoption
@@ -117,10 +117,10 @@ def _customer_sessions(db: Session, rng: random.Random, customer_id: int, adopte
     """One customer's sign-ins from its adoption on: each loads the dashboard and opens some of the
     invoices not yet seen (more of them, and faster, as the users get used to the portal)."""
     invoices = db.exec(
-        select(Invoice.id, Invoice.issue_date, Invoice.created_at)
-        .where(Invoice.customer_id == customer_id, Invoice.status != InvoiceStatus.DRAFT,
-               Invoice.issue_date >= (adopted_at - timedelta(days=UNSEEN_BACKLOG_DAYS)).date(),
-               Invoice.issue_date < end.date())
+        select(col(Invoice.id), col(Invoice.issue_date), col(Invoice.created_at))
+        .where(col(Invoice.customer_id) == customer_id, col(Invoice.status) != InvoiceStatus.DRAFT,
+               col(Invoice.issue_date) >= (adopted_at - timedelta(days=UNSEEN_BACKLOG_DAYS)).date(),
+               col(Invoice.issue_date) < end.date())
     ).all()
     # When each became available (as the metric defines it), oldest first.
     unseen = sorted((max(datetime.combine(issue, time.min, tzinfo=timezone.utc), created), invoice_id)
@@ -152,7 +152,7 @@ def _customer_sessions(db: Session, rng: random.Random, customer_id: int, adopte
                 pause = timedelta(seconds=max(2.0, rng.lognormvariate(math.log(40 - 28 * progress), 0.6)))
             last = session.add(last + pause, AuditAction.INVOICE_VIEW, invoice_id)
             if invoice_id not in seen:
-                seen.append(invoice_id)
+                seen.append(invoice_id)  # type: ignore[arg-type]  # ids read back are never None
                 unseen = [(since, other) for since, other in unseen if other != invoice_id]
             if index < len(wanted) - 1:
                 last = session.add(last + timedelta(seconds=rng.uniform(15, 180)), AuditAction.DASHBOARD_VIEW)

@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import Customer, Invoice, User, Vendor, utcnow
 from data.types import OPEN_STATUSES
@@ -33,8 +33,8 @@ class DemoLedger:
         self.rng = random.Random(seed)
 
     def _customers(self, db: Session) -> list[Customer]:
-        ids = db.exec(select(User.customer_id).where(User.customer_id.is_not(None)).distinct()).all()  # type: ignore[union-attr]
-        return list(db.exec(select(Customer).where(Customer.id.in_(ids))).all())  # type: ignore[union-attr]
+        ids = db.exec(select(col(User.customer_id)).where(col(User.customer_id).is_not(None)).distinct()).all()
+        return list(db.exec(select(Customer).where(col(Customer.id).in_(ids))).all())
 
     def next_event(self) -> dict | None:
         with Session(self.runtime.engine) as db:
@@ -42,10 +42,10 @@ class DemoLedger:
             if not customers:
                 return None
             customer = self.rng.choice(customers)
-            open_invoices = db.exec(select(Invoice).where(Invoice.customer_id == customer.id,
-                                                          Invoice.source == DEMO_SOURCE,
-                                                          Invoice.status.in_(list(OPEN_STATUSES)))  # type: ignore[attr-defined]
-                                    .order_by(Invoice.issue_date.desc()).limit(20)).all()  # type: ignore[attr-defined]
+            open_invoices = db.exec(select(Invoice).where(col(Invoice.customer_id) == customer.id,
+                                                          col(Invoice.source) == DEMO_SOURCE,
+                                                          col(Invoice.status).in_(list(OPEN_STATUSES)))
+                                    .order_by(col(Invoice.issue_date).desc()).limit(20)).all()
             now = utcnow()
             if open_invoices and self.rng.random() < 0.6:
                 invoice = self.rng.choice(open_invoices)
@@ -57,12 +57,12 @@ class DemoLedger:
                         "payment": {"external_id": f"sim-pay-{uuid.uuid4()}", "invoice_external_id": invoice.external_id,
                                     "amount": str(to_decimal(amount, invoice.currency)), "currency": invoice.currency,
                                     "method": "card" if failed else "bank_transfer", "received_at": now.isoformat()}}
-            vendor = db.exec(select(Vendor).order_by(Vendor.id)).all()
+            vendor = db.exec(select(Vendor).order_by(col(Vendor.id))).all()
             if not vendor:
                 return None
             chosen = self.rng.choice(vendor)
             catalogue = next((c for code, _n, _i, c in VENDORS if code == chosen.code), VENDORS[0][3])
-            currency = db.exec(select(Invoice.currency).where(Invoice.customer_id == customer.id)).first() or "EUR"
+            currency = db.exec(select(col(Invoice.currency)).where(col(Invoice.customer_id) == customer.id)).first() or "EUR"
             lines = []
             for _ in range(self.rng.randint(1, 4)):
                 description, unit, low, high = self.rng.choice(catalogue)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import Document, Invoice
 from services.audit.monitor import require_not_throttled
@@ -74,8 +74,8 @@ def verify_document(db: Session, runtime: Runtime, principal: Principal, today: 
         digest = normalize_sha256(sha256 or "")
     access = customer_access(db, principal, today)
     row = db.exec(
-        select(Document.revision, Invoice).join(Invoice, Invoice.id == Document.invoice_id)
-        .where(Document.sha256 == digest, *access.invoice_conditions())
+        select(col(Document.revision), Invoice).join(Invoice, col(Invoice.id) == col(Document.invoice_id))
+        .where(col(Document.sha256) == digest, *access.invoice_conditions())
     ).first()
     record_audit(db, runtime.secret_key, AuditAction.DOCUMENT_VERIFY, AuditOutcome.SUCCESS if row else AuditOutcome.FAILURE, principal=principal,
                  object_type="invoice" if row else None, object_id=row[1].id if row else None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import ExportJob, Invoice, User, Vendor
 from services.auth.permissions import CustomerAccess, customer_access
@@ -51,7 +51,7 @@ class ExportSelection:
 
 def selection_conditions(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> list:
     if selection.invoice_ids:
-        return [*access.invoice_conditions(), Invoice.id.in_(selection.invoice_ids)]  # type: ignore[union-attr]
+        return [*access.invoice_conditions(), col(Invoice.id).in_(selection.invoice_ids)]
     return invoice_filter_conditions(access, selection.query or InvoiceQuery(), today, db.get_bind().dialect.name)
 
 
@@ -63,7 +63,7 @@ def invoice_ids(db: Session, access: CustomerAccess, selection: ExportSelection,
     after = 0
     conditions = selection_conditions(db, access, selection, today)
     while True:
-        ids = db.exec(select(Invoice.id).where(*conditions, Invoice.id > after).order_by(Invoice.id).limit(BATCH)).all()
+        ids = db.exec(select(col(Invoice.id)).where(*conditions, col(Invoice.id) > after).order_by(col(Invoice.id)).limit(BATCH)).all()
         if not ids:
             return
         yield from ids  # type: ignore[misc]
@@ -77,9 +77,9 @@ def invoice_batches(db: Session, access: CustomerAccess, selection: ExportSelect
     after: tuple[date, int] = (date.min, 0)
     while True:
         rows = db.exec(
-            select(Invoice, Vendor.name).join(Vendor, Vendor.id == Invoice.vendor_id).where(
-                *conditions, (Invoice.issue_date > after[0]) | ((Invoice.issue_date == after[0]) & (Invoice.id > after[1])))
-            .order_by(Invoice.issue_date, Invoice.id).limit(BATCH)).all()
+            select(Invoice, col(Vendor.name)).join(Vendor, col(Vendor.id) == col(Invoice.vendor_id)).where(
+                *conditions, (col(Invoice.issue_date) > after[0]) | ((col(Invoice.issue_date) == after[0]) & (col(Invoice.id) > after[1])))
+            .order_by(col(Invoice.issue_date), col(Invoice.id)).limit(BATCH)).all()
         if not rows:
             return
         yield list(rows)

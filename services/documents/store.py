@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import Document, Invoice, InvoiceStatus, Vendor
 from data.db import begin_write
@@ -30,14 +30,14 @@ def sha256_of(content: bytes) -> str:
 
 
 def stored_document(db: Session, invoice_id: int, revision: int) -> StoredPdf | None:
-    row = db.exec(select(Document).where(Document.invoice_id == invoice_id, Document.revision == revision)).first()
+    row = db.exec(select(Document).where(col(Document.invoice_id) == invoice_id, col(Document.revision) == revision)).first()
     return None if row is None else StoredPdf(invoice_id, revision, row.sha256, row.content)
 
 
 def document_hash(db: Session, invoice_id: int, revision: int) -> str | None:
     """The SHA-256 of the stored PDF of that revision, without loading the PDF."""
-    return db.exec(select(Document.sha256).where(Document.invoice_id == invoice_id,
-                                                 Document.revision == revision)).first()
+    return db.exec(select(col(Document.sha256)).where(col(Document.invoice_id) == invoice_id,
+                                                 col(Document.revision) == revision)).first()
 
 
 def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> StoredPdf:
@@ -63,10 +63,10 @@ def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> 
 def render_missing_documents(db: Session, locale: str, today: date, limit: int = 50) -> int:
     """Render PDFs for up to `limit` issued invoice revisions that have none yet; returns how many."""
     missing = db.exec(
-        select(Invoice).outerjoin(Document, sa.and_(Document.invoice_id == Invoice.id,
-                                                    Document.revision == Invoice.revision))
-        .where(Document.id.is_(None), Invoice.status != InvoiceStatus.DRAFT)  # type: ignore[union-attr]
-        .order_by(Invoice.issue_date.desc()).limit(limit)  # type: ignore[attr-defined]
+        select(Invoice).outerjoin(Document, sa.and_(col(Document.invoice_id) == col(Invoice.id),
+                                                    col(Document.revision) == col(Invoice.revision)))
+        .where(col(Document.id).is_(None), col(Invoice.status) != InvoiceStatus.DRAFT)
+        .order_by(col(Invoice.issue_date).desc()).limit(limit)
     ).all()
     for invoice in missing:
         ensure_document(db, invoice, locale, today)
@@ -83,4 +83,4 @@ def pdf_filename(vendor_name: str, number: str) -> str:
 
 
 def vendor_name(db: Session, vendor_id: int) -> str:
-    return db.exec(select(Vendor.name).where(Vendor.id == vendor_id)).one()
+    return db.exec(select(col(Vendor.name)).where(col(Vendor.id) == vendor_id)).one()

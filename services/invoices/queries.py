@@ -7,13 +7,14 @@ and another customer's invoice answers exactly like a missing one (NotFound).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentStatus, Vendor
 from data.types import OPEN_STATUSES
@@ -29,11 +30,11 @@ from services.principal import Principal
 # Each ordering ends in the id, matching an index on (customer_id, …) so pages are read in order
 # from the index instead of sorting all of a customer's invoices.
 SORT_COLUMNS = {
-    SortKey.NUMBER: (Invoice.number_key, Invoice.id),
-    SortKey.ISSUE_DATE: (Invoice.issue_date, Invoice.id),
-    SortKey.DUE_DATE: (Invoice.due_date, Invoice.id),
-    SortKey.AMOUNT: (Invoice.total_minor, Invoice.id),
-    SortKey.STATUS: (Invoice.status, Invoice.issue_date, Invoice.id),
+    SortKey.NUMBER: (col(Invoice.number_key), col(Invoice.id)),
+    SortKey.ISSUE_DATE: (col(Invoice.issue_date), col(Invoice.id)),
+    SortKey.DUE_DATE: (col(Invoice.due_date), col(Invoice.id)),
+    SortKey.AMOUNT: (col(Invoice.total_minor), col(Invoice.id)),
+    SortKey.STATUS: (col(Invoice.status), col(Invoice.issue_date), col(Invoice.id)),
 }
 
 
@@ -80,21 +81,21 @@ def invoice_filter_conditions(access: CustomerAccess, query: InvoiceQuery, today
     conditions = access.invoice_conditions()
     date_from, date_to = query.issue_date_range(today)
     if date_from:
-        conditions.append(Invoice.issue_date >= date_from)  # type: ignore[arg-type]
+        conditions.append(col(Invoice.issue_date) >= date_from)
     if date_to:
-        conditions.append(Invoice.issue_date <= date_to)  # type: ignore[arg-type]
+        conditions.append(col(Invoice.issue_date) <= date_to)
     if query.vendor_ids:
-        conditions.append(Invoice.vendor_id.in_(query.vendor_ids))  # type: ignore[attr-defined]
+        conditions.append(col(Invoice.vendor_id).in_(query.vendor_ids))
     if query.number and "\x00" in query.number:
         conditions.append(sa.false())  # no number holds a NUL byte, and PostgreSQL refuses one in a query
     elif query.number:
         key = query.number.lower()  # number_key is lower-cased: the search is case-insensitive
         if dialect == "sqlite":
             # A range on the binary-collated key uses the index; SQLite's LIKE would not.
-            conditions.append(sa.and_(Invoice.number_key >= key, Invoice.number_key < key + "\U0010ffff"))  # type: ignore[operator]
+            conditions.append(sa.and_(col(Invoice.number_key) >= key, col(Invoice.number_key) < key + "\U0010ffff"))
         else:
             # Collations (e.g. en_US) do not sort U+10FFFF last; LIKE 'key%' is exact everywhere.
-            conditions.append(Invoice.number_key.startswith(key, autoescape=True))  # type: ignore[attr-defined]
+            conditions.append(col(Invoice.number_key).startswith(key, autoescape=True))
     if query.statuses:
         conditions.append(sa.or_(*(status_condition(status, today) for status in query.statuses)))
     return conditions
@@ -102,24 +103,24 @@ def invoice_filter_conditions(access: CustomerAccess, query: InvoiceQuery, today
 
 def status_condition(status: InvoiceStatus, today: date) -> sa.ColumnElement[bool]:
     """SQL for "shown as `status` on the viewer's `today`" (see `status_on`), index-friendly."""
-    is_open = Invoice.status.in_(list(OPEN_STATUSES))  # type: ignore[attr-defined]
+    is_open = col(Invoice.status).in_(list(OPEN_STATUSES))
     if status == InvoiceStatus.OVERDUE:
-        return sa.and_(is_open, Invoice.due_date < today)  # type: ignore[arg-type, operator]
+        return sa.and_(is_open, col(Invoice.due_date) < today)
     if status == InvoiceStatus.PARTIALLY_PAID:
-        return sa.and_(is_open, Invoice.due_date >= today, Invoice.amount_paid_minor > 0)  # type: ignore[arg-type, operator]
+        return sa.and_(is_open, col(Invoice.due_date) >= today, col(Invoice.amount_paid_minor) > 0)
     if status == InvoiceStatus.ISSUED:
-        return sa.and_(is_open, Invoice.due_date >= today, Invoice.amount_paid_minor <= 0)  # type: ignore[arg-type, operator]
-    return Invoice.status == status  # type: ignore[return-value]
+        return sa.and_(is_open, col(Invoice.due_date) >= today, col(Invoice.amount_paid_minor) <= 0)
+    return col(Invoice.status) == status
 
 
-def _row_select():  # type: ignore[no-untyped-def]
+def _row_select():
     """The columns of an `InvoiceRow`, in its order (see `_invoice_row`)."""
-    return (select(Invoice.id, Invoice.number, Vendor.name, Invoice.issue_date, Invoice.due_date, Invoice.currency,
-                   Invoice.total_minor, Invoice.amount_paid_minor, Invoice.status)
-            .join(Vendor, Vendor.id == Invoice.vendor_id))
+    return (select(col(Invoice.id), col(Invoice.number), col(Vendor.name), col(Invoice.issue_date), col(Invoice.due_date), col(Invoice.currency),
+                   col(Invoice.total_minor), col(Invoice.amount_paid_minor), col(Invoice.status))
+            .join(Vendor, col(Vendor.id) == col(Invoice.vendor_id)))
 
 
-def _invoice_row(row: sa.Row, today: date) -> InvoiceRow:  # type: ignore[type-arg]
+def _invoice_row(row: sa.Row, today: date) -> InvoiceRow:
     invoice_id, number, vendor_name, issue_date, due_date, currency, total_minor, paid_minor, status = row
     return InvoiceRow(invoice_id, number, vendor_name, issue_date, due_date, currency, total_minor, paid_minor,
                       status_on(status, total_minor=total_minor, paid_minor=paid_minor, due_date=due_date, today=today))
@@ -131,7 +132,7 @@ def list_invoices(db: Session, principal: Principal, query: InvoiceQuery, today:
     conditions = invoice_filter_conditions(access, query, today, db.get_bind().dialect.name)
     total = db.exec(select(func.count()).select_from(Invoice).where(*conditions)).one()
     columns = SORT_COLUMNS[query.sort]
-    order = [column.desc() if query.descending else column.asc() for column in columns]  # type: ignore[attr-defined]
+    order = [column.desc() if query.descending else column.asc() for column in columns]
     page = min(query.page, max(1, -(-total // query.page_size)))
     statement = (
         _row_select()
@@ -148,7 +149,7 @@ def invoice_rows(db: Session, principal: Principal, invoice_ids: set[int], today
     access = customer_access(db, principal, today)
     statement = (
         _row_select()
-        .where(*access.invoice_conditions(), Invoice.id.in_(sorted(invoice_ids)))  # type: ignore[union-attr]
+        .where(*access.invoice_conditions(), col(Invoice.id).in_(sorted(invoice_ids)))
     )
     return [_invoice_row(row, today) for row in db.exec(statement).all()]
 
@@ -156,10 +157,10 @@ def invoice_rows(db: Session, principal: Principal, invoice_ids: set[int], today
 def vendor_options(db: Session, principal: Principal, today: date) -> list[VendorOption]:
     """Vendors that issued at least one invoice this user can see, for the vendor filter."""
     access = customer_access(db, principal, today)
-    vendor_ids = select(Invoice.vendor_id).where(*access.invoice_conditions()).distinct().subquery()
-    rows = db.exec(select(Vendor.id, Vendor.name).where(Vendor.id.in_(select(vendor_ids)))  # type: ignore[union-attr]
-                   .order_by(Vendor.name)).all()
-    return [VendorOption(id=vendor_id, name=name) for vendor_id, name in rows]
+    vendor_ids = select(col(Invoice.vendor_id)).where(*access.invoice_conditions()).distinct()
+    rows = db.exec(select(col(Vendor.id), col(Vendor.name)).where(col(Vendor.id).in_(vendor_ids))
+                   .order_by(col(Vendor.name))).all()
+    return [VendorOption(id=vendor_id, name=name) for vendor_id, name in rows if vendor_id is not None]
 
 
 @dataclass(frozen=True)
@@ -181,11 +182,11 @@ def account_summary(db: Session, principal: Principal, today: date) -> AccountSu
     open_by: dict[str, int] = defaultdict(int)
     overdue_by: dict[str, int] = defaultdict(int)
     open_count = overdue_count = 0
-    past_due = sa.case((Invoice.due_date < today, True), else_=False)  # type: ignore[arg-type, operator]
+    past_due = sa.case((col(Invoice.due_date) < today, True), else_=False)
     rows = db.exec(
-        select(Invoice.currency, past_due, func.count(), func.sum(Invoice.total_minor - Invoice.amount_paid_minor))
-        .where(*visible, Invoice.status.in_(list(OPEN_STATUSES)))  # type: ignore[attr-defined]
-        .group_by(Invoice.currency, past_due)
+        select(col(Invoice.currency), past_due, func.count(), func.sum(col(Invoice.total_minor) - col(Invoice.amount_paid_minor)))
+        .where(*visible, col(Invoice.status).in_(list(OPEN_STATUSES)))
+        .group_by(col(Invoice.currency), past_due)
     ).all()
     for currency, overdue, count, due in rows:
         open_by[currency] += int(due or 0)
@@ -196,10 +197,10 @@ def account_summary(db: Session, principal: Principal, today: date) -> AccountSu
     # The viewer's year: from midnight of 1 January in their time zone.
     year_start = datetime.combine(date(today.year, 1, 1), time(), tzinfo=ZoneInfo(principal.timezone))
     paid_rows = db.exec(
-        select(Payment.currency, func.sum(Payment.amount_minor))
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(*visible, Payment.status == PaymentStatus.SUCCEEDED, Payment.received_at >= year_start)
-        .group_by(Payment.currency)
+        select(col(Payment.currency), func.sum(col(Payment.amount_minor)))
+        .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
+        .where(*visible, col(Payment.status) == PaymentStatus.SUCCEEDED, col(Payment.received_at) >= year_start)
+        .group_by(col(Payment.currency))
     ).all()
     return AccountSummary(
         open_by_currency=dict(open_by), open_count=open_count, overdue_by_currency=dict(overdue_by),
@@ -300,7 +301,7 @@ def get_invoice_detail(db: Session, principal: Principal, invoice_id: int, today
 
 def visible_invoice(db: Session, access: CustomerAccess, invoice_id: int) -> Invoice:
     """The invoice if this user may see it; NotFound (the same for missing and foreign) otherwise."""
-    invoice = db.exec(select(Invoice).where(Invoice.id == invoice_id, *access.invoice_conditions())).first()
+    invoice = db.exec(select(Invoice).where(col(Invoice.id) == invoice_id, *access.invoice_conditions())).first()
     if invoice is None:
         raise NotFound("This invoice does not exist or is not yours to see.")
     return invoice
@@ -312,8 +313,8 @@ def build_invoice_detail(db: Session, invoice: Invoice, today: date, *, can_down
     vendor = db.get(Vendor, invoice.vendor_id)
     customer = db.get(Customer, invoice.customer_id)
     assert vendor is not None and customer is not None and invoice.id is not None
-    lines = db.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)).all()
-    payments = db.exec(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.received_at)).all()
+    lines = db.exec(select(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id).order_by(col(InvoiceLine.position))).all()
+    payments = db.exec(select(Payment).where(col(Payment.invoice_id) == invoice.id).order_by(col(Payment.received_at))).all()
     return InvoiceDetail(
         id=invoice.id, number=invoice.number, currency=invoice.currency,
         status=status_on(invoice.status, total_minor=invoice.total_minor, paid_minor=invoice.amount_paid_minor,
@@ -341,7 +342,7 @@ def record_invoice_denial(db: Session, secret_key: str, principal: Principal, in
                  object_id=str(invoice_id)[:12], reason=reason)
 
 
-def _tax_summary(lines: list[InvoiceLine]) -> list[TaxLine]:
+def _tax_summary(lines: Sequence[InvoiceLine]) -> list[TaxLine]:
     by_rate: dict[Decimal, list[int]] = defaultdict(lambda: [0, 0])
     for line in lines:
         by_rate[line.tax_rate][0] += line.net_minor
@@ -349,7 +350,7 @@ def _tax_summary(lines: list[InvoiceLine]) -> list[TaxLine]:
     return [TaxLine(rate, net, tax) for rate, (net, tax) in sorted(by_rate.items())]
 
 
-def _timeline(invoice: Invoice, payments: list[Payment], today: date) -> list[TimelineEntry]:
+def _timeline(invoice: Invoice, payments: Sequence[Payment], today: date) -> list[TimelineEntry]:
     entries = [TimelineEntry(invoice.issue_date, "Issued", True)]
     for payment in payments:
         label = {PaymentStatus.SUCCEEDED: "Payment received", PaymentStatus.FAILED: "Payment failed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import Customer, Invoice, SupportRequest, SupportStatus, User, utcnow
 from services.audit.trail import record_audit
@@ -28,10 +28,11 @@ def ask_about_invoice(db: Session, secret_key: str, principal: Principal, invoic
         raise InvalidInput("Write your question first.")
     if len(text) > MAX_MESSAGE:
         raise InvalidInput(f"Please keep it under {MAX_MESSAGE:,} characters.")
-    invoice = db.exec(select(Invoice).where(Invoice.id == invoice_id, *access.invoice_conditions())).first()
+    invoice = db.exec(select(Invoice).where(col(Invoice.id) == invoice_id, *access.invoice_conditions())).first()
     if invoice is None:
         raise NotFound("This invoice does not exist or is not yours to see.")
-    request = SupportRequest(customer_id=access.customer.id, user_id=principal.user_id, invoice_id=invoice.id,
+    request = SupportRequest(customer_id=access.customer.id, user_id=principal.user_id,  # type: ignore[arg-type]
+                             invoice_id=invoice.id,
                              subject=f"Question about invoice {invoice.number}"[:200], message=text, channel="portal")
     db.add(request)
     db.flush()
@@ -59,14 +60,14 @@ def list_questions(db: Session, actor: Principal, status: SupportStatus | None =
                    limit: int = 100) -> list[QuestionRow]:
     """Staff: questions with the given status (all with None), oldest open first, else newest first."""
     require_staff(actor)
-    statement = (select(SupportRequest, Customer.name, User.email, Invoice.number)
-                 .join(Customer, Customer.id == SupportRequest.customer_id)
-                 .join(User, User.id == SupportRequest.user_id, isouter=True)
-                 .join(Invoice, Invoice.id == SupportRequest.invoice_id, isouter=True))
+    statement = (select(SupportRequest, col(Customer.name), col(User.email), col(Invoice.number))
+                 .join(Customer, col(Customer.id) == col(SupportRequest.customer_id))
+                 .join(User, col(User.id) == col(SupportRequest.user_id), isouter=True)
+                 .join(Invoice, col(Invoice.id) == col(SupportRequest.invoice_id), isouter=True))
     if status is not None:
-        statement = statement.where(SupportRequest.status == status)
-    order = SupportRequest.created_at if status == SupportStatus.OPEN else SupportRequest.created_at.desc()  # type: ignore[attr-defined]
-    rows = db.exec(statement.order_by(order, SupportRequest.id).limit(limit)).all()
+        statement = statement.where(col(SupportRequest.status) == status)
+    order = col(SupportRequest.created_at) if status == SupportStatus.OPEN else col(SupportRequest.created_at).desc()
+    rows = db.exec(statement.order_by(order, col(SupportRequest.id)).limit(limit)).all()
     return [QuestionRow(request.id, request.subject, request.message, request.status, request.channel,  # type: ignore[arg-type]
                         request.created_at, name, email, number) for request, name, email, number in rows]
 

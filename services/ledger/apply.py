@@ -18,7 +18,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import (
     Customer,
@@ -94,13 +94,15 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
     lookups = _Lookups(db)
     for raw in raw_events:
         event_id, event_type, text = _event_key(raw)
-        if db.exec(select(LedgerInbox.id).where(LedgerInbox.source == source, LedgerInbox.event_id == event_id)).first():
+        if db.exec(select(col(LedgerInbox.id)).where(col(LedgerInbox.source) == source, col(LedgerInbox.event_id) == event_id)).first():
             result.duplicates += 1
             continue
-        outcome = _try_apply(db, source, raw, text, today, lookups,
-                             lambda event_type_, error, event_id=event_id, text=text: LedgerInbox(
-                                 source=source, event_id=event_id, event_type=event_type_, status=InboxStatus.APPLIED,
-                                 payload=text, applied_at=utcnow(), error=error))
+
+        def inbox_row(event_type_: str, error: str | None, event_id: str = event_id, text: str = text) -> LedgerInbox:
+            return LedgerInbox(source=source, event_id=event_id, event_type=event_type_, status=InboxStatus.APPLIED,
+                               payload=text, applied_at=utcnow(), error=error)
+
+        outcome = _try_apply(db, source, raw, text, today, lookups, inbox_row)
         if outcome.reason is not None:
             _quarantine(db, source, event_id, outcome.event_type or event_type, text[:MAX_PAYLOAD_CHARS], outcome.reason)
             result.quarantined += 1
@@ -198,12 +200,12 @@ class _Lookups:
 
     def customer_id(self, ref: str) -> int | None:
         if ref not in self.customers:
-            self.customers[ref] = self.db.exec(select(Customer.id).where(Customer.ref == ref)).first()
+            self.customers[ref] = self.db.exec(select(col(Customer.id)).where(col(Customer.ref) == ref)).first()
         return self.customers[ref]
 
     def vendor_id(self, code: str) -> int | None:
         if code not in self.vendors:
-            self.vendors[code] = self.db.exec(select(Vendor.id).where(Vendor.code == code)).first()
+            self.vendors[code] = self.db.exec(select(col(Vendor.id)).where(col(Vendor.code) == code)).first()
         return self.vendors[code]
 
 
@@ -221,7 +223,7 @@ def _apply_event(db: Session, source: str, event: LedgerEvent, today: date,
 
 
 def _find_invoice(db: Session, source: str, external_id: str) -> Invoice | None:
-    return db.exec(select(Invoice).where(Invoice.source == source, Invoice.external_id == external_id)).first()
+    return db.exec(select(Invoice).where(col(Invoice.source) == source, col(Invoice.external_id) == external_id)).first()
 
 
 def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date,
@@ -255,7 +257,7 @@ def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date,
         invoice = existing
         if invoice.currency != data.currency and _paid(db, invoice) > 0:
             raise Rejected("the currency of an invoice with payments cannot change")
-        db.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))  # type: ignore[arg-type]
+        db.execute(sa.delete(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id))
         invoice.revision += 1
     invoice.number, invoice.number_key = data.number, data.number.lower()
     invoice.vendor_id, invoice.customer_id = vendor_id, customer_id
@@ -266,9 +268,10 @@ def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date,
         invoice.status = _status(db, invoice, today)
     db.add(invoice)
     db.flush()
-    for line in lines:
-        line.invoice_id = invoice.id  # type: ignore[assignment]
-        db.add(line)
+    assert invoice.id is not None  # flushed
+    for stored_line in lines:
+        stored_line.invoice_id = invoice.id
+        db.add(stored_line)
     db.flush()
     assert invoice.id is not None
     return Change(invoice.id, customer_id, invoice.number, "new_invoice" if existing is None else "invoice_updated",
@@ -293,14 +296,14 @@ def _void_invoice(db: Session, source: str, data: InvoiceIn, today: date) -> tup
 
 
 def _paid(db: Session, invoice: Invoice) -> int:
-    return int(db.exec(select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
-        Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.SUCCEEDED)).one())
+    return int(db.exec(select(func.coalesce(func.sum(col(Payment.amount_minor)), 0)).where(
+        col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.SUCCEEDED)).one())
 
 
 def _status(db: Session, invoice: Invoice, today: date) -> InvoiceStatus:
     paid = _paid(db, invoice) if invoice.id is not None else 0
-    refunded = invoice.id is not None and paid == 0 and db.exec(select(Payment.id).where(
-        Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.REFUNDED)).first() is not None
+    refunded = invoice.id is not None and paid == 0 and db.exec(select(col(Payment.id)).where(
+        col(Payment.invoice_id) == invoice.id, col(Payment.status) == PaymentStatus.REFUNDED)).first() is not None
     invoice.amount_paid_minor = paid
     return derive_status(total_minor=invoice.total_minor, paid_minor=paid, due_date=invoice.due_date, today=today,
                          refunded=refunded)
@@ -317,7 +320,7 @@ def _apply_payment(db: Session, source: str, event: LedgerEvent, today: date) ->
     if invoice.status == InvoiceStatus.VOID:
         raise Rejected("payment for a void invoice")
     status = PAYMENT_STATUS_FOR[event.type]
-    payment = db.exec(select(Payment).where(Payment.source == source, Payment.external_id == data.external_id)).first()
+    payment = db.exec(select(Payment).where(col(Payment.source) == source, col(Payment.external_id) == data.external_id)).first()
     if payment is None:
         payment = Payment(source=source, external_id=data.external_id, invoice_id=invoice.id,  # type: ignore[arg-type]
                           amount_minor=0, currency=data.currency, method=data.method, status=status,
@@ -354,8 +357,8 @@ def record_source_failure(db: Session, source: str, error: str) -> LedgerCursor:
 
 def mark_overdue(db: Session, today: date) -> list[Change]:
     """Invoices whose due date passed become overdue (a daily job); returns the changes."""
-    rows = db.exec(select(Invoice).where(Invoice.status.in_([InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]),  # type: ignore[attr-defined]
-                                         Invoice.due_date < today)).all()
+    rows = db.exec(select(Invoice).where(col(Invoice.status).in_([InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]),
+                                         col(Invoice.due_date) < today)).all()
     changes = []
     for invoice in rows:
         old = invoice.status

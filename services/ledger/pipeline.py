@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from data import InboxStatus, Invoice, LedgerInbox
 from services.audit.trail import record_audit
@@ -63,8 +63,8 @@ def after_commit(runtime: Runtime, changes: Sequence[Change]) -> None:
         ids = sorted({change.invoice_id for change in changes})
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            amounts |= {invoice_id: (total, currency) for invoice_id, total, currency in db.exec(
-                select(Invoice.id, Invoice.total_minor, Invoice.currency).where(Invoice.id.in_(chunk))).all()}  # type: ignore[union-attr]
+            amounts |= {invoice_id: (total, currency) for invoice_id, total, currency in db.exec(  # type: ignore[misc]
+                select(col(Invoice.id), col(Invoice.total_minor), col(Invoice.currency)).where(col(Invoice.id).in_(chunk))).all()}
         notify_invoice_changes(db, events, amounts)
     for event in events:
         bus.publish(event)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import Customer, Notification, NotificationKind, NotificationPreference, Tier, User, utcnow
+from data.db import rows_changed
 from data.types import PaymentStatus
 from services.invoices.status import STATUS_LABELS
 from services.notifications.live import LiveEvent
@@ -32,7 +33,7 @@ class Preference:
 
 def preferences(db: Session, principal: Principal) -> list[Preference]:
     stored = {row.kind: row for row in db.exec(select(NotificationPreference).where(
-        NotificationPreference.user_id == principal.user_id)).all()}
+        col(NotificationPreference.user_id) == principal.user_id)).all()}
     return [Preference(kind, stored[kind].in_app if kind in stored else DEFAULT_IN_APP,
                        stored[kind].email if kind in stored else DEFAULT_EMAIL) for kind in CHOOSABLE]
 
@@ -40,8 +41,8 @@ def preferences(db: Session, principal: Principal) -> list[Preference]:
 def set_preference(db: Session, principal: Principal, kind: NotificationKind, *, in_app: bool, email: bool) -> None:
     if kind not in CHOOSABLE:
         raise ValueError(f"{kind} is not a choosable notification")
-    row = db.exec(select(NotificationPreference).where(NotificationPreference.user_id == principal.user_id,
-                                                       NotificationPreference.kind == kind)).first()
+    row = db.exec(select(NotificationPreference).where(col(NotificationPreference.user_id) == principal.user_id,
+                                                       col(NotificationPreference.kind) == kind)).first()
     row = row or NotificationPreference(user_id=principal.user_id, kind=kind)
     row.in_app, row.email = in_app, email
     db.add(row)
@@ -80,20 +81,20 @@ def notify_invoice_changes(db: Session, news: Sequence[LiveEvent], amounts: dict
     rows: list[dict] = []
     now = utcnow()
     for customer_id, items in by_customer.items():
-        email_allowed = bool(db.exec(select(Tier.email_notifications).join(Customer, Customer.tier_id == Tier.id)
-                                     .where(Customer.id == customer_id)).first())
-        users = db.exec(select(User.id).where(User.customer_id == customer_id, User.is_active)).all()
+        email_allowed = bool(db.exec(select(col(Tier.email_notifications)).join(Customer, col(Customer.tier_id) == col(Tier.id))
+                                     .where(col(Customer.id) == customer_id)).first())
+        users = db.exec(select(col(User.id)).where(col(User.customer_id) == customer_id, col(User.is_active))).all()
         if not users:
             continue
         stored = {(row.user_id, row.kind): row for row in db.exec(select(NotificationPreference).where(
-            NotificationPreference.user_id.in_(users))).all()}  # type: ignore[attr-defined]
+            col(NotificationPreference.user_id).in_(users))).all()}
         for item in items:
             message = _message(item, *amounts[item.invoice_id])
             if message is None:
                 continue
             kind, title, body = message
             for user_id in users:
-                preference = stored.get((user_id, kind))
+                preference = stored.get((user_id, kind))  # type: ignore[arg-type]  # ids read back are never None
                 in_app = preference.in_app if preference else DEFAULT_IN_APP
                 email = (preference.email if preference else DEFAULT_EMAIL) and email_allowed
                 if in_app or email:
@@ -117,20 +118,20 @@ class NotificationView:
 
 def unread_count(db: Session, principal: Principal) -> int:
     return db.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == principal.user_id, Notification.in_app, Notification.read_at.is_(None))).one()  # type: ignore[union-attr]
+        col(Notification.user_id) == principal.user_id, col(Notification.in_app), col(Notification.read_at).is_(None))).one()
 
 
 def latest_notifications(db: Session, principal: Principal, limit: int = 8) -> list[NotificationView]:
-    rows = db.exec(select(Notification).where(Notification.user_id == principal.user_id, Notification.in_app)
-                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()  # type: ignore[attr-defined,union-attr]
+    rows = db.exec(select(Notification).where(col(Notification.user_id) == principal.user_id, col(Notification.in_app))
+                   .order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit)).all()
     return [NotificationView(row.id, row.title, row.body, row.invoice_id, row.created_at, row.read_at is not None)  # type: ignore[arg-type]
             for row in rows]
 
 
 def mark_read(db: Session, principal: Principal, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications (all, or the given ones) as read; returns how many changed."""
-    statement = sa.update(Notification).where(Notification.user_id == principal.user_id,  # type: ignore[arg-type]
-                                              Notification.read_at.is_(None)).values(read_at=utcnow())  # type: ignore[union-attr]
+    statement = sa.update(Notification).where(col(Notification.user_id) == principal.user_id,
+                                              col(Notification.read_at).is_(None)).values(read_at=utcnow())
     if ids is not None:
-        statement = statement.where(Notification.id.in_(list(ids)))  # type: ignore[union-attr]
-    return db.execute(statement).rowcount
+        statement = statement.where(col(Notification.id).in_(list(ids)))
+    return rows_changed(db.execute(statement))

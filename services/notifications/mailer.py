@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import Notification, User, utcnow
 from services.config.runtime import Runtime
@@ -61,9 +61,9 @@ def build_message(runtime: Runtime, to: str, notification: Notification) -> Emai
 
 def _due(db: Session) -> list[tuple[Notification, str]]:
     now = utcnow()
-    rows = db.exec(select(Notification, User.email).join(User, User.id == Notification.user_id).where(
-        Notification.email_due, Notification.email_sent_at.is_(None),  # type: ignore[union-attr]
-        Notification.email_attempts < MAX_ATTEMPTS, User.is_active).order_by(Notification.id).limit(BATCH * 3)).all()
+    rows = db.exec(select(Notification, col(User.email)).join(User, col(User.id) == col(Notification.user_id)).where(
+        col(Notification.email_due), col(Notification.email_sent_at).is_(None),
+        col(Notification.email_attempts) < MAX_ATTEMPTS, col(User.is_active)).order_by(col(Notification.id)).limit(BATCH * 3)).all()
     ready = []
     for notification, email in rows:
         # Retry pause grows 1, 2, 4, 8 minutes after each failure.

@@ -16,10 +16,10 @@ import socket
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data import JobLease, utcnow
-from data.db import begin_write
+from data.db import begin_write, rows_changed
 
 log = logging.getLogger(__name__)
 BACKGROUND_LEASE = "background-jobs"
@@ -37,9 +37,9 @@ def try_lead(db: Session, holder: str, *, name: str = BACKGROUND_LEASE, seconds:
     now = now or utcnow()
     expires = now + timedelta(seconds=seconds)
     begin_write(db)
-    taken = db.execute(sa.update(JobLease).where(
-        JobLease.name == name, sa.or_(JobLease.holder == holder, JobLease.expires_at < now))  # type: ignore[arg-type, operator]
-        .values(holder=holder, expires_at=expires)).rowcount
+    taken = rows_changed(db.execute(sa.update(JobLease).where(
+        col(JobLease.name) == name, sa.or_(col(JobLease.holder) == holder, col(JobLease.expires_at) < now))
+        .values(holder=holder, expires_at=expires)))
     if taken == 0 and db.get(JobLease, name) is None:
         db.add(JobLease(name=name, holder=holder, expires_at=expires, acquired_at=now))
         try:
@@ -54,7 +54,7 @@ def try_lead(db: Session, holder: str, *, name: str = BACKGROUND_LEASE, seconds:
 
 def release(db: Session, holder: str, *, name: str = BACKGROUND_LEASE) -> None:
     """Give the lease up at a clean shutdown, so another process need not wait for it to expire."""
-    db.execute(sa.delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))  # type: ignore[arg-type]
+    db.execute(sa.delete(JobLease).where(col(JobLease.name) == name, col(JobLease.holder) == holder))
     db.commit()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import AccessAlert, Customer, User, utcnow
 from services.audit.trail import record_audit
@@ -36,9 +36,9 @@ class AlertRow:
 def list_alerts(db: Session, actor: Principal, limit: int = 100) -> list[AlertRow]:
     """The newest alerts with who caused them (unresolved and resolved)."""
     require_staff(actor)
-    rows = db.exec(select(AccessAlert, User.email, Customer.name).join(User, User.id == AccessAlert.user_id)
-                   .join(Customer, Customer.id == AccessAlert.customer_id, isouter=True)
-                   .order_by(AccessAlert.raised_at.desc(), AccessAlert.id.desc()).limit(limit)).all()  # type: ignore[attr-defined, union-attr]
+    rows = db.exec(select(AccessAlert, col(User.email), col(Customer.name)).join(User, col(User.id) == col(AccessAlert.user_id))
+                   .join(Customer, col(Customer.id) == col(AccessAlert.customer_id), isouter=True)
+                   .order_by(col(AccessAlert.raised_at).desc(), col(AccessAlert.id).desc()).limit(limit)).all()
     return [AlertRow(alert.id, alert.kind, alert.detail, alert.raised_at, alert.throttled_until,  # type: ignore[arg-type]
                      alert.resolved_at, email, name) for alert, email, name in rows]
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from data import AuditEvent, Customer, User
 from services.audit.chain import ChainVerdict, verify_audit_chain
@@ -48,20 +48,20 @@ class AuditFilter:
         zone = ZoneInfo(self.timezone)
         found: list[sa.ColumnElement[bool]] = []
         if needle := self.user.strip().lower():  # e-mails are stored lower-case
-            found.append(AuditEvent.user_id.in_(  # type: ignore[union-attr]
-                select(User.id).where(User.email.contains(needle, autoescape=True))))  # type: ignore[attr-defined]
+            found.append(col(AuditEvent.user_id).in_(
+                select(col(User.id)).where(col(User.email).contains(needle, autoescape=True))))
         if self.customer_id is not None:
-            found.append(AuditEvent.customer_id == self.customer_id)  # type: ignore[arg-type]
+            found.append(col(AuditEvent.customer_id) == self.customer_id)
         if self.action.strip():
             action = self.action.strip()
-            found.append(AuditEvent.action.startswith(action) if action.endswith(".")  # type: ignore[attr-defined]
-                         else AuditEvent.action == action)  # type: ignore[arg-type]
+            found.append(col(AuditEvent.action).startswith(action) if action.endswith(".")
+                         else col(AuditEvent.action) == action)
         if self.outcome:
-            found.append(AuditEvent.outcome == self.outcome)  # type: ignore[arg-type]
+            found.append(col(AuditEvent.outcome) == self.outcome)
         if self.date_from:
-            found.append(AuditEvent.occurred_at >= datetime.combine(self.date_from, time(), zone))  # type: ignore[operator]
+            found.append(col(AuditEvent.occurred_at) >= datetime.combine(self.date_from, time(), zone))
         if self.date_to:
-            found.append(AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time(), zone))  # type: ignore[operator]
+            found.append(col(AuditEvent.occurred_at) < datetime.combine(self.date_to + timedelta(days=1), time(), zone))
         return found
 
 
@@ -129,13 +129,13 @@ class AuditPage:
 
 
 def _rows(db: Session, filters: AuditFilter, before_seq: int | None, limit: int) -> list[AuditRow]:
-    statement = (select(AuditEvent, User.email, Customer.name)
-                 .join(User, User.id == AuditEvent.user_id, isouter=True)
-                 .join(Customer, Customer.id == AuditEvent.customer_id, isouter=True)
+    statement = (select(AuditEvent, col(User.email), col(Customer.name))
+                 .join(User, col(User.id) == col(AuditEvent.user_id), isouter=True)
+                 .join(Customer, col(Customer.id) == col(AuditEvent.customer_id), isouter=True)
                  .where(*filters.conditions(db)))
     if before_seq is not None:
-        statement = statement.where(AuditEvent.seq < before_seq)
-    found = db.exec(statement.order_by(AuditEvent.seq.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+        statement = statement.where(col(AuditEvent.seq) < before_seq)
+    found = db.exec(statement.order_by(col(AuditEvent.seq).desc()).limit(limit)).all()
     return [AuditRow.of(event, email, name) for event, email, name in found]
 
 
@@ -150,7 +150,7 @@ def search_audit(db: Session, actor: Principal, filters: AuditFilter, before_seq
 def audit_actions(db: Session, actor: Principal) -> list[str]:
     """The distinct actions recorded so far, for the filter's choices."""
     require_staff(actor)
-    return list(db.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())
+    return list(db.exec(select(col(AuditEvent.action)).distinct().order_by(col(AuditEvent.action))).all())
 
 
 def audit_csv(db: Session, runtime: Runtime, actor: Principal, filters: AuditFilter) -> tuple[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import AccessAlert, Customer, InboxStatus, LedgerInbox, SupportRequest, SupportStatus, User, utcnow
 from services.auth.permissions import require_staff
@@ -30,10 +30,10 @@ def console_summary(db: Session, actor: Principal, now: datetime | None = None) 
         return db.exec(select(func.count()).select_from(model).where(*conditions)).one()  # type: ignore[arg-type]
 
     return ConsoleSummary(
-        customers_active=count(Customer, Customer.is_active),
+        customers_active=count(Customer, col(Customer.is_active)),
         customers_total=count(Customer),
-        users_signed_in_30_days=count(User, User.last_login_at >= now - timedelta(days=30)),  # type: ignore[operator]
-        open_alerts=count(AccessAlert, AccessAlert.resolved_at.is_(None), AccessAlert.throttled_until > now),  # type: ignore[union-attr, operator]
-        quarantined_events=count(LedgerInbox, LedgerInbox.status == InboxStatus.QUARANTINED),
-        open_support_requests=count(SupportRequest, SupportRequest.status == SupportStatus.OPEN),
+        users_signed_in_30_days=count(User, col(User.last_login_at) >= now - timedelta(days=30)),
+        open_alerts=count(AccessAlert, col(AccessAlert.resolved_at).is_(None), col(AccessAlert.throttled_until) > now),
+        quarantined_events=count(LedgerInbox, col(LedgerInbox.status) == InboxStatus.QUARANTINED),
+        open_support_requests=count(SupportRequest, col(SupportRequest.status) == SupportStatus.OPEN),
     )

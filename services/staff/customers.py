@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import Customer, Invitation, Role, Tier, User
 from services.audit.trail import record_audit
@@ -93,18 +93,18 @@ class TierRow(TierInput):
 def list_customers(db: Session, actor: Principal, search: str = "", limit: int = 200) -> list[CustomerRow]:
     """Customers whose name or reference contains `search` (case-insensitive), by name."""
     require_staff(actor)
-    users = (select(User.customer_id, func.count().label("users")).where(User.is_active)
-             .group_by(User.customer_id).subquery())
-    pending_owner = (select(User.customer_id).join(Invitation, Invitation.user_id == User.id)
-                     .where(User.role == Role.OWNER, User.password_hash == UNUSABLE_PASSWORD,
-                            Invitation.used_at.is_(None)))  # type: ignore[union-attr]
-    statement = (select(Customer, Tier.name, func.coalesce(users.c.users, 0))
-                 .join(Tier, Tier.id == Customer.tier_id)
-                 .join(users, users.c.customer_id == Customer.id, isouter=True))
+    users = (select(col(User.customer_id), func.count().label("users")).where(col(User.is_active))
+             .group_by(col(User.customer_id)).subquery())
+    pending_owner = (select(col(User.customer_id)).join(Invitation, col(Invitation.user_id) == col(User.id))
+                     .where(col(User.role) == Role.OWNER, col(User.password_hash) == UNUSABLE_PASSWORD,
+                            col(Invitation.used_at).is_(None)))
+    statement = (select(Customer, col(Tier.name), func.coalesce(users.c.users, 0))
+                 .join(Tier, col(Tier.id) == col(Customer.tier_id))
+                 .join(users, users.c.customer_id == col(Customer.id), isouter=True))
     if needle := search.strip().lower():
-        statement = statement.where(sa.or_(func.lower(Customer.name).contains(needle, autoescape=True),
-                                           func.lower(Customer.ref).contains(needle, autoescape=True)))
-    rows = db.exec(statement.order_by(func.lower(Customer.name), Customer.id).limit(limit)).all()
+        statement = statement.where(sa.or_(func.lower(col(Customer.name)).contains(needle, autoescape=True),
+                                           func.lower(col(Customer.ref)).contains(needle, autoescape=True)))
+    rows = db.exec(statement.order_by(func.lower(col(Customer.name)), col(Customer.id)).limit(limit)).all()
     pending = set(db.exec(pending_owner).all())
     return [CustomerRow(customer.id, customer.ref, customer.name, customer.email, customer.country,  # type: ignore[arg-type]
                         customer.tax_id, customer.address, customer.tier_id, tier_name, customer.is_active, count,
@@ -128,7 +128,7 @@ def _checked_customer(db: Session, data: CustomerInput, customer_id: int | None)
         raise InvalidInput("The tax id (64) or the address (1000 characters) is too long.")
     if db.get(Tier, data.tier_id) is None:
         raise InvalidInput("Choose one of the tiers.")
-    taken = db.exec(select(Customer.id).where(Customer.ref == ref)).first()
+    taken = db.exec(select(col(Customer.id)).where(col(Customer.ref) == ref)).first()
     if taken is not None and taken != customer_id:
         raise InvalidInput(f"Customer number {ref} belongs to another customer.")
     return {"ref": ref, "name": name, "email": email, "country": country, "tax_id": data.tax_id.strip() or None,
@@ -170,7 +170,7 @@ def set_customer_active(db: Session, runtime: Runtime, actor: Principal, custome
     db.add(customer)
     ended = 0
     if not active:
-        for user_id in db.exec(select(User.id).where(User.customer_id == customer_id)).all():
+        for user_id in db.exec(select(col(User.id)).where(col(User.customer_id) == customer_id)).all():
             ended += revoke_user_sessions(db, user_id, "customer_disabled")  # type: ignore[arg-type]
     record_audit(db, runtime.secret_key, AuditAction.ADMIN_CUSTOMER_ENABLE if active else AuditAction.ADMIN_CUSTOMER_DISABLE, AuditOutcome.SUCCESS,
                  principal=actor, customer_id=customer_id, object_type="customer", object_id=customer_id,
@@ -189,7 +189,7 @@ def invite_owner(db: Session, runtime: Runtime, actor: Principal, customer_id: i
     if not customer.is_active:
         raise InvalidInput("Enable the customer before inviting its owner.")
     email = invitee_email(email)
-    user = db.exec(select(User).where(User.email == email)).first()
+    user = db.exec(select(User).where(col(User.email) == email)).first()
     renewed = user is not None
     if user is not None:
         renewable = (user.customer_id == customer_id and user.role == Role.OWNER
@@ -210,12 +210,13 @@ def invite_owner(db: Session, runtime: Runtime, actor: Principal, customer_id: i
 def list_tiers(db: Session, actor: Principal) -> list[TierRow]:
     """Every tier with how many customers are on it."""
     require_staff(actor)
-    counts = dict(db.exec(select(Customer.tier_id, func.count()).group_by(Customer.tier_id)).all())
+    counts = dict(db.exec(select(col(Customer.tier_id), func.count()).group_by(col(Customer.tier_id))).all())
     return [TierRow(name=tier.name, history_months=tier.history_months, can_download_pdf=tier.can_download_pdf,
                     can_export_csv=tier.can_export_csv, max_export_invoices=tier.max_export_invoices,
                     exports_per_hour=tier.exports_per_hour, max_users=tier.max_users,
-                    email_notifications=tier.email_notifications, id=tier.id, customers=counts.get(tier.id, 0))
-            for tier in db.exec(select(Tier).order_by(Tier.name)).all()]
+                    email_notifications=tier.email_notifications, id=tier.id,  # type: ignore[arg-type]
+                    customers=counts.get(tier.id, 0))  # type: ignore[arg-type]
+            for tier in db.exec(select(Tier).order_by(col(Tier.name))).all()]
 
 
 def save_tier(db: Session, runtime: Runtime, actor: Principal, data: TierInput, tier_id: int | None = None) -> Tier:
@@ -226,11 +227,11 @@ def save_tier(db: Session, runtime: Runtime, actor: Principal, data: TierInput, 
         raise InvalidInput("Give the tier a name (up to 64 characters).")
     if data.history_months is not None and not 1 <= data.history_months <= 1200:
         raise InvalidInput("History is 1 to 1200 months, or empty for the whole history.")
-    for label, value, low in (("Bulk export size", data.max_export_invoices, 0),
-                              ("Exports per hour", data.exports_per_hour, 0), ("Users per account", data.max_users, 1)):
-        if not low <= value <= 1_000_000:
+    for label, number, low in (("Bulk export size", data.max_export_invoices, 0),
+                               ("Exports per hour", data.exports_per_hour, 0), ("Users per account", data.max_users, 1)):
+        if not low <= number <= 1_000_000:
             raise InvalidInput(f"{label} must be a whole number from {low} to 1,000,000.")
-    taken = db.exec(select(Tier.id).where(func.lower(Tier.name) == name.lower())).first()
+    taken = db.exec(select(col(Tier.id)).where(func.lower(col(Tier.name)) == name.lower())).first()
     if taken is not None and taken != tier_id:
         raise InvalidInput(f"A tier named {name} exists already.")
     if tier_id is None:
@@ -240,10 +241,11 @@ def save_tier(db: Session, runtime: Runtime, actor: Principal, data: TierInput, 
         if found is None:
             raise NotFound("No such tier.")
         tier = found
-    values = {"name": name, "history_months": data.history_months, "can_download_pdf": data.can_download_pdf,
-              "can_export_csv": data.can_export_csv, "max_export_invoices": data.max_export_invoices,
-              "exports_per_hour": data.exports_per_hour, "max_users": data.max_users,
-              "email_notifications": data.email_notifications}
+    values: dict[str, str | int | bool | None] = {
+        "name": name, "history_months": data.history_months, "can_download_pdf": data.can_download_pdf,
+        "can_export_csv": data.can_export_csv, "max_export_invoices": data.max_export_invoices,
+        "exports_per_hour": data.exports_per_hour, "max_users": data.max_users,
+        "email_notifications": data.email_notifications}
     changes = {key: value for key, value in values.items() if tier_id is None or getattr(tier, key) != value}
     for key, value in values.items():
         setattr(tier, key, value)

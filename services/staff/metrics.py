@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal, get_args
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, func, select
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import Session, col, func, select
 
 from data import AuditEvent, Customer, Invoice, InvoiceStatus, SupportRequest, Tier
 from services.audit.vocabulary import AuditAction, AuditOutcome
@@ -102,10 +102,11 @@ class MetricFilterOptions:
 def metric_filter_options(db: Session, principal: Principal) -> MetricFilterOptions:
     """Staff: the customers and tiers the metrics can be narrowed to."""
     require_staff(principal)
-    customers = db.exec(select(Customer.id, Customer.name, Customer.tier_id).order_by(Customer.name, Customer.id)).all()
-    tiers = db.exec(select(Tier.id, Tier.name).order_by(Tier.name)).all()
-    return MetricFilterOptions(customers=[FilterChoice(*row) for row in customers],
-                               tiers=[FilterChoice(*row) for row in tiers])
+    customers = db.exec(select(col(Customer.id), col(Customer.name), col(Customer.tier_id)).order_by(col(Customer.name), col(Customer.id))).all()
+    tiers = db.exec(select(col(Tier.id), col(Tier.name)).order_by(col(Tier.name))).all()
+    # Ids read back from the database are never None; SQLModel types every id as optional.
+    return MetricFilterOptions(customers=[FilterChoice(*row) for row in customers],  # type: ignore[arg-type]
+                               tiers=[FilterChoice(*row) for row in tiers])  # type: ignore[arg-type]
 
 
 def period_start(day: date, granularity: Granularity) -> date:
@@ -196,13 +197,13 @@ class _Scope:
     def until(self) -> datetime:
         return _midnight(self.end)
 
-    def customers(self, column: sa.ColumnElement[int | None]) -> list[sa.ColumnElement[bool]]:
+    def customers(self, column: Mapped[int | None]) -> list[sa.ColumnElement[bool]]:
         """SQL conditions keeping rows whose customer `column` passes the filter."""
-        conditions = [column.is_not(None)]
+        conditions: list[sa.ColumnElement[bool]] = [column.is_not(None)]
         if self.customer_id is not None:
             conditions.append(column == self.customer_id)
         if self.tier_id is not None:  # a subquery: a tier may hold thousands of customers
-            conditions.append(column.in_(select(Customer.id).where(Customer.tier_id == self.tier_id)))
+            conditions.append(column.in_(select(col(Customer.id)).where(col(Customer.tier_id) == self.tier_id)))
         return conditions
 
     def period_of(self, moment: date | datetime) -> date:
@@ -234,16 +235,17 @@ def _first_view_hours(db: Session, scope: _Scope) -> dict[date, list[float]]:
     """
     earlier = aliased(AuditEvent)
     viewed_before = (
-        sa.exists().where(earlier.object_type == "invoice", earlier.object_id == AuditEvent.object_id,
-                          earlier.action == AuditAction.INVOICE_VIEW, earlier.outcome == AuditOutcome.SUCCESS,
-                          earlier.customer_id.is_not(None), earlier.occurred_at < scope.since)  # type: ignore[union-attr,operator]
+        sa.exists().where(col(earlier.object_type) == "invoice", col(earlier.object_id) == col(AuditEvent.object_id),
+                          col(earlier.action) == AuditAction.INVOICE_VIEW,
+                          col(earlier.outcome) == AuditOutcome.SUCCESS,
+                          col(earlier.customer_id).is_not(None), col(earlier.occurred_at) < scope.since)
     )
     rows = db.exec(
-        select(AuditEvent.object_id, func.min(AuditEvent.occurred_at))
-        .where(AuditEvent.action == AuditAction.INVOICE_VIEW, AuditEvent.outcome == AuditOutcome.SUCCESS,
-               AuditEvent.object_type == "invoice", AuditEvent.occurred_at >= scope.since,
-               AuditEvent.occurred_at < scope.until, *scope.customers(AuditEvent.customer_id), ~viewed_before)  # type: ignore[arg-type]
-        .group_by(AuditEvent.object_id)
+        select(col(AuditEvent.object_id), func.min(col(AuditEvent.occurred_at)))
+        .where(col(AuditEvent.action) == AuditAction.INVOICE_VIEW, col(AuditEvent.outcome) == AuditOutcome.SUCCESS,
+               col(AuditEvent.object_type) == "invoice", col(AuditEvent.occurred_at) >= scope.since,
+               col(AuditEvent.occurred_at) < scope.until, *scope.customers(col(AuditEvent.customer_id)), ~viewed_before)
+        .group_by(col(AuditEvent.object_id))
     ).all()
     first_view = {int(object_id): seen for object_id, seen in rows if object_id and object_id.isdigit()}
     samples: dict[date, list[float]] = defaultdict(list)
@@ -251,8 +253,8 @@ def _first_view_hours(db: Session, scope: _Scope) -> dict[date, list[float]]:
     for offset in range(0, len(ids), _ID_CHUNK):
         chunk = ids[offset:offset + _ID_CHUNK]
         for invoice_id, issue_date, created_at in db.exec(
-                select(Invoice.id, Invoice.issue_date, Invoice.created_at).where(Invoice.id.in_(chunk))):  # type: ignore[union-attr]
-            seen = first_view[invoice_id]
+                select(col(Invoice.id), col(Invoice.issue_date), col(Invoice.created_at)).where(col(Invoice.id).in_(chunk))):
+            seen = first_view[invoice_id]  # type: ignore[index]  # an id read back is never None
             available = max(_midnight(issue_date), created_at)
             samples[scope.period_of(seen)].append(max(0.0, (seen - available).total_seconds() / 3600))
     return samples
@@ -263,14 +265,14 @@ def _dashboard_to_invoice_seconds(db: Session, scope: _Scope) -> dict[date, list
     per period of the dashboard load. A dashboard load with no invoice opened before the next
     load (or the session's end) is not a pair; gaps over SESSION_GAP_LIMIT are left out."""
     rows = db.exec(
-        select(AuditEvent.session_hash, AuditEvent.occurred_at, AuditEvent.action)
-        .where(AuditEvent.action.in_((AuditAction.DASHBOARD_VIEW, AuditAction.INVOICE_VIEW)),  # type: ignore[attr-defined]
-               AuditEvent.outcome == AuditOutcome.SUCCESS, AuditEvent.session_hash.is_not(None),  # type: ignore[union-attr]
-               AuditEvent.occurred_at >= scope.since,
+        select(col(AuditEvent.session_hash), col(AuditEvent.occurred_at), col(AuditEvent.action))
+        .where(col(AuditEvent.action).in_((AuditAction.DASHBOARD_VIEW, AuditAction.INVOICE_VIEW)),
+               col(AuditEvent.outcome) == AuditOutcome.SUCCESS, col(AuditEvent.session_hash).is_not(None),
+               col(AuditEvent.occurred_at) >= scope.since,
                # an invoice opened just after the range still closes a pair that starts inside it
-               AuditEvent.occurred_at < scope.until + SESSION_GAP_LIMIT,
-               *scope.customers(AuditEvent.customer_id))
-        .order_by(AuditEvent.session_hash, AuditEvent.occurred_at, AuditEvent.seq)
+               col(AuditEvent.occurred_at) < scope.until + SESSION_GAP_LIMIT,
+               *scope.customers(col(AuditEvent.customer_id)))
+        .order_by(col(AuditEvent.session_hash), col(AuditEvent.occurred_at), col(AuditEvent.seq))
     )
     samples: dict[date, list[float]] = defaultdict(list)
     session_hash, loaded_at = None, None
@@ -294,10 +296,10 @@ def _login_frequency(db: Session, scope: _Scope) -> tuple[MetricSeries, MetricSe
     customers: dict[date, set[int]] = defaultdict(set)
     users: dict[date, set[int]] = defaultdict(set)
     for occurred_at, user_id, customer_id in db.exec(
-            select(AuditEvent.occurred_at, AuditEvent.user_id, AuditEvent.customer_id)
-            .where(AuditEvent.action == AuditAction.LOGIN_SUCCESS, AuditEvent.outcome == AuditOutcome.SUCCESS,
-                   AuditEvent.occurred_at >= scope.since, AuditEvent.occurred_at < scope.until,  # type: ignore[operator]
-                   *scope.customers(AuditEvent.customer_id))):
+            select(col(AuditEvent.occurred_at), col(AuditEvent.user_id), col(AuditEvent.customer_id))
+            .where(col(AuditEvent.action) == AuditAction.LOGIN_SUCCESS, col(AuditEvent.outcome) == AuditOutcome.SUCCESS,
+                   col(AuditEvent.occurred_at) >= scope.since, col(AuditEvent.occurred_at) < scope.until,
+                   *scope.customers(col(AuditEvent.customer_id)))):
         period = scope.period_of(occurred_at)
         logins[period] += 1
         customers[period].add(customer_id)  # type: ignore[arg-type]
@@ -319,22 +321,22 @@ def _support_per_100_invoices(db: Session, scope: _Scope) -> tuple[MetricSeries,
     on, as the portal already showed it. Requests go by the day they were made, invoices by
     issue date; drafts are not issued and do not count.
     """
-    adopted_at = dict(db.exec(select(Customer.id, Customer.portal_adopted_at)
-                              .where(*scope.customers(Customer.id))).all())  # type: ignore[arg-type]
+    adopted_at = dict(db.exec(select(col(Customer.id), col(Customer.portal_adopted_at))
+                              .where(*scope.customers(col(Customer.id)))).all())
     requests: dict[bool, dict[date, int]] = {False: defaultdict(int), True: defaultdict(int)}
     invoices: dict[bool, dict[date, int]] = {False: defaultdict(int), True: defaultdict(int)}
     for customer_id, created_at in db.exec(
-            select(SupportRequest.customer_id, SupportRequest.created_at)
-            .where(SupportRequest.created_at >= scope.since, SupportRequest.created_at < scope.until,  # type: ignore[operator]
-                   *scope.customers(SupportRequest.customer_id))):  # type: ignore[arg-type]
+            select(col(SupportRequest.customer_id), col(SupportRequest.created_at))
+            .where(col(SupportRequest.created_at) >= scope.since, col(SupportRequest.created_at) < scope.until,
+                   *scope.customers(col(SupportRequest.customer_id)))):
         adopted = adopted_at.get(customer_id)
         requests[adopted is not None and created_at >= adopted][scope.period_of(created_at)] += 1
     # One row per customer and issue day, counted in SQL: far fewer rows than invoices.
     for customer_id, issue_date, count in db.exec(
-            select(Invoice.customer_id, Invoice.issue_date, func.count())
-            .where(Invoice.issue_date >= scope.periods[0], Invoice.issue_date < scope.end,
-                   Invoice.status != InvoiceStatus.DRAFT, *scope.customers(Invoice.customer_id))  # type: ignore[arg-type]
-            .group_by(Invoice.customer_id, Invoice.issue_date)):
+            select(col(Invoice.customer_id), col(Invoice.issue_date), func.count())
+            .where(col(Invoice.issue_date) >= scope.periods[0], col(Invoice.issue_date) < scope.end,
+                   col(Invoice.status) != InvoiceStatus.DRAFT, *scope.customers(col(Invoice.customer_id)))
+            .group_by(col(Invoice.customer_id), col(Invoice.issue_date))):
         adopted = adopted_at.get(customer_id)
         invoices[adopted is not None and issue_date >= adopted.date()][scope.period_of(issue_date)] += count
     return tuple(  # type: ignore[return-value]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import InboxStatus, LedgerCursor, LedgerInbox, utcnow
 from services.auth.permissions import require_staff
@@ -57,9 +57,9 @@ def source_health(db: Session, actor: Principal, settings: Settings, now: dateti
     require_staff(actor)
     now = now or utcnow()
     cursors = {cursor.source: cursor for cursor in db.exec(select(LedgerCursor)).all()}
-    waiting = dict(db.exec(select(LedgerInbox.source, func.count()).where(
-        LedgerInbox.status == InboxStatus.QUARANTINED).group_by(LedgerInbox.source)).all())
-    kinds = {source.name: source.kind for source in settings.ledger_sources}
+    waiting = dict(db.exec(select(col(LedgerInbox.source), func.count()).where(
+        col(LedgerInbox.status) == InboxStatus.QUARANTINED).group_by(col(LedgerInbox.source))).all())
+    kinds: dict[str, str] = {source.name: source.kind for source in settings.ledger_sources}
     kinds.setdefault(settings.ledger_push_source, "push")
     names = sorted(set(kinds) | set(cursors) | set(waiting))
     found = []
@@ -82,7 +82,7 @@ def source_health(db: Session, actor: Principal, settings: Settings, now: dateti
 def quarantined_events(db: Session, actor: Principal, limit: int = 200) -> list[QuarantinedEvent]:
     """Events waiting in quarantine, newest first, with the reason each was refused."""
     require_staff(actor)
-    rows = db.exec(select(LedgerInbox).where(LedgerInbox.status == InboxStatus.QUARANTINED)
-                   .order_by(LedgerInbox.received_at.desc(), LedgerInbox.id.desc()).limit(limit)).all()  # type: ignore[attr-defined, union-attr]
+    rows = db.exec(select(LedgerInbox).where(col(LedgerInbox.status) == InboxStatus.QUARANTINED)
+                   .order_by(col(LedgerInbox.received_at).desc(), col(LedgerInbox.id).desc()).limit(limit)).all()
     return [QuarantinedEvent(row.id, row.source, row.event_id, row.event_type, row.error, row.received_at,  # type: ignore[arg-type]
                              row.payload[:2000]) for row in rows]

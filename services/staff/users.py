@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from data import Customer, Invitation, RecoveryCode, Role, User, utcnow
 from services.audit.trail import record_audit
@@ -51,15 +51,15 @@ def search_users(db: Session, actor: Principal, search: str = "", *, customer_id
                  limit: int = 100) -> list[UserRow]:
     """Accounts whose e-mail, name or company contains `search`, optionally of one customer."""
     require_staff(actor)
-    statement = select(User, Customer.name).join(Customer, Customer.id == User.customer_id, isouter=True)
+    statement = select(User, col(Customer.name)).join(Customer, col(Customer.id) == col(User.customer_id), isouter=True)
     if needle := search.strip().lower():  # e-mails are stored lower-case
-        statement = statement.where(sa.or_(User.email.contains(needle, autoescape=True),  # type: ignore[attr-defined]
-                                           func.lower(User.display_name).contains(needle, autoescape=True),
-                                           func.lower(Customer.name).contains(needle, autoescape=True)))
+        statement = statement.where(sa.or_(col(User.email).contains(needle, autoescape=True),
+                                           func.lower(col(User.display_name)).contains(needle, autoescape=True),
+                                           func.lower(col(Customer.name)).contains(needle, autoescape=True)))
     if customer_id is not None:
-        statement = statement.where(User.customer_id == customer_id)
-    rows = db.exec(statement.order_by(User.email).limit(limit)).all()
-    pending = set(db.exec(select(Invitation.user_id).where(Invitation.used_at.is_(None))).all())  # type: ignore[union-attr]
+        statement = statement.where(col(User.customer_id) == customer_id)
+    rows = db.exec(statement.order_by(col(User.email)).limit(limit)).all()
+    pending = set(db.exec(select(col(Invitation.user_id)).where(col(Invitation.used_at).is_(None))).all())
     return [UserRow(user.id, user.email, user.display_name, user.role, user.customer_id, customer_name,  # type: ignore[arg-type]
                     user.is_active, user.locked_until, user.mfa_enrolled_at is not None,
                     user.id in pending and user.password_hash == UNUSABLE_PASSWORD, user.last_login_at,
@@ -109,7 +109,7 @@ def reset_mfa(db: Session, runtime: Runtime, actor: Principal, user_id: int) -> 
     user.totp_last_step = None
     user.mfa_enrolled_at = None
     db.add(user)
-    for code in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user_id)).all():
+    for code in db.exec(select(RecoveryCode).where(col(RecoveryCode.user_id) == user_id)).all():
         db.delete(code)
     ended = revoke_user_sessions(db, user_id, "mfa_reset")
     record_audit(db, runtime.secret_key, AuditAction.ADMIN_MFA_RESET, AuditOutcome.SUCCESS, principal=actor, customer_id=user.customer_id,
