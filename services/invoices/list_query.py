@@ -14,13 +14,12 @@ from enum import Enum
 from urllib.parse import urlencode
 
 from data.types import InvoiceStatus
+from services.url_params import ParamReader
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 MAX_NUMBER_LENGTH = 64
 MAX_VENDORS = 50
-EARLIEST_DATE = date(1970, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
 CUSTOMER_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
 
 
@@ -130,91 +129,30 @@ class InvoiceQuery:
 _NUMBER_ALLOWED = re.compile(r"^[\w\-./ #]*$", re.UNICODE)
 
 
-def parse_invoice_query(params: Mapping[str, Sequence[str]]) -> InvoiceQuery:
+def parse_invoice_query(params: Mapping[str, Sequence[str]] | Mapping[str, str]) -> InvoiceQuery:
     """Read the list's URL query. Unknown or invalid values are dropped, each with a message."""
-    problems: list[str] = []
-
-    def first(name: str) -> str:
-        values = params.get(name) or []
-        return values[0].strip() if values else ""
-
-    period = None
-    if raw := first("period"):
-        try:
-            period = Period(raw)
-        except ValueError:
-            problems.append(f"“{raw[:40]}” is not a period; showing all dates.")
-    date_from = _parse_date(first("from"), "start date", problems)
-    date_to = _parse_date(first("to"), "end date", problems)
-    if date_from and date_to and date_from > date_to:
-        problems.append("The start date is after the end date; the dates were swapped.")
-        date_from, date_to = date_to, date_from
+    reader = ParamReader(params)
+    period = reader.member("period", Period, "“{value}” is not a period; showing all dates.")
+    date_from, date_to = reader.date_range()
     if (date_from or date_to) and period is None:
         period = Period.CUSTOM
-
-    vendor_ids: list[int] = []
-    for raw in (params.get("vendor") or [])[:MAX_VENDORS]:
-        if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31:
-            vendor_ids.append(int(raw))
-        else:
-            problems.append(f"“{raw[:40]}” is not a vendor; that vendor filter was dropped.")
-
-    number = first("number")
+    vendor_ids = reader.ids("vendor", MAX_VENDORS, "“{value}” is not a vendor; that vendor filter was dropped.")
+    number = reader.first("number")
     if len(number) > MAX_NUMBER_LENGTH or not _NUMBER_ALLOWED.match(number):
-        problems.append("The invoice number may hold letters, digits and - . / # only; that search was dropped.")
+        reader.problems.append("The invoice number may hold letters, digits and - . / # only; that search was dropped.")
         number = ""
-
-    statuses: list[InvoiceStatus] = []
-    for raw in params.get("status") or []:
-        try:
-            status = InvoiceStatus(raw)
-        except ValueError:
-            status = None
-        if status is None or status == InvoiceStatus.DRAFT:
-            problems.append(f"“{raw[:40]}” is not a status; that status filter was dropped.")
-        elif status not in statuses:
-            statuses.append(status)
-
-    sort = SortKey.ISSUE_DATE
-    if raw := first("sort"):
-        try:
-            sort = SortKey(raw)
-        except ValueError:
-            problems.append(f"Cannot sort by “{raw[:40]}”; sorted by issue date.")
-    direction = first("dir") or "desc"
+    statuses = reader.members("status", InvoiceStatus, "“{value}” is not a status; that status filter was dropped.",
+                              allowed=CUSTOMER_STATUSES)
+    sort = reader.member("sort", SortKey, "Cannot sort by “{value}”; sorted by issue date.") or SortKey.ISSUE_DATE
+    direction = reader.first("dir") or "desc"
     if direction not in ("asc", "desc"):
-        problems.append("The sort direction must be asc or desc; sorted newest first.")
+        reader.problems.append("The sort direction must be asc or desc; sorted newest first.")
         direction = "desc"
-
-    page = _parse_int(first("page"), 1, problems, "page", minimum=1, maximum=1_000_000)
-    page_size = _parse_int(first("size"), DEFAULT_PAGE_SIZE, problems, "page size", minimum=1, maximum=1000)
+    page = reader.bounded("page", "page", 1, minimum=1, maximum=1_000_000)
+    page_size = reader.bounded("size", "page size", DEFAULT_PAGE_SIZE, minimum=1, maximum=1000)
     if page_size not in PAGE_SIZES:
-        problems.append(f"Pages hold {', '.join(map(str, PAGE_SIZES))} invoices; showing {DEFAULT_PAGE_SIZE}.")
+        reader.problems.append(f"Pages hold {', '.join(map(str, PAGE_SIZES))} invoices; showing {DEFAULT_PAGE_SIZE}.")
         page_size = DEFAULT_PAGE_SIZE
-
-    return InvoiceQuery(period=period, date_from=date_from, date_to=date_to, vendor_ids=tuple(dict.fromkeys(vendor_ids)),
+    return InvoiceQuery(period=period, date_from=date_from, date_to=date_to, vendor_ids=tuple(vendor_ids),
                         number=number, statuses=tuple(statuses), sort=sort, descending=direction == "desc",
-                        page=page, page_size=page_size, problems=tuple(problems))
-
-
-def _parse_date(raw: str, label: str, problems: list[str]) -> date | None:
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        problems.append(f"The {label} “{raw[:40]}” is not a date (use YYYY-MM-DD); it was ignored.")
-        return None
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        problems.append(f"The {label} {raw} is out of range; it was ignored.")
-        return None
-    return value
-
-
-def _parse_int(raw: str, default: int, problems: list[str], label: str, *, minimum: int, maximum: int) -> int:
-    if not raw:
-        return default
-    if raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum:
-        return int(raw)
-    problems.append(f"“{raw[:40]}” is not a valid {label}; showing {default}.")
-    return default
+                        page=page, page_size=page_size, problems=tuple(reader.problems))
