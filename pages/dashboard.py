@@ -21,6 +21,7 @@ from components.summary_cards import SummaryCards
 from services.audit.trail import record_audit
 from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, customer_access
+from services.config.runtime import Runtime
 from services.invoices.list_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
 from services.invoices.queries import (
     AccountSummary,
@@ -33,8 +34,9 @@ from services.invoices.queries import (
 )
 from services.localization.today import today_for
 from services.notifications.live import LiveEvent
+from services.principal import Principal
 from web.dependencies import CurrentPrincipal, PortalRuntime
-from web.layout import signed_in_frame_live
+from web.layout import LiveUpdates, signed_in_frame_live
 from web.shared_reads import SharedRead
 from web.viewer_format import formatter_for
 
@@ -53,152 +55,169 @@ def dashboard_page(request: Request, runtime: PortalRuntime, principal: CurrentP
     if principal.is_staff:
         return RedirectResponse("/admin", status_code=303)  # staff use the staff console
     params = {key: request.query_params.getlist(key) for key in request.query_params}
-    state = {"query": parse_invoice_query(params)}
-    selected: set[int] = set()
-    today = today_for(principal.timezone)
-    fmt = formatter_for(principal)
-    table_format = TableFormat(money=fmt.money, date=fmt.date)
-    with signed_in_frame_live(request, "Invoices") as (principal, guard, live):
-        with runtime.unit_of_work() as db:
-            vendors = vendor_options(db, principal, today)
-            access = customer_access(db, principal, today)
-            can_zip, can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
-            can_export = can_zip or can_csv
-            record_audit(db, runtime.secret_key, AuditAction.DASHBOARD_VIEW, AuditOutcome.SUCCESS, principal=principal)
-        ui.add_body_html(RELOAD_ON_BACK)
-        export_form = ExportForm() if can_export else None
-        page_heading("Invoices")
-
-        def load_totals() -> AccountSummary:
-            with runtime.unit_of_work() as db:
-                return account_summary(db, principal, today)
-
-        def shared_totals(since: float) -> AccountSummary:
-            # Every user of a customer on the same day and in the same zone sees the same totals
-            # (same tier window): one read serves all those open dashboards after an event.
-            return CUSTOMER_TOTALS.get((principal.customer_id, today, principal.timezone), since, load_totals)
-
-        def load_page(query: InvoiceQuery) -> InvoicePage:
-            with runtime.unit_of_work() as db:
-                return list_invoices(db, principal, query, today)
-
-        cards = SummaryCards(year=today.year, money=fmt.money)
-        show_totals(cards, load_totals())
-        arrivals = {"count": 0}
-        row_handles: dict[int, RowHandles] = {}
-
-        def load_rows(ids: set[int]) -> list[InvoiceRow]:
-            with runtime.unit_of_work() as db:
-                return invoice_rows(db, principal, ids, today)
-
-        async def follow_ledger(events: list[LiveEvent]) -> None:
-            # Change what is on screen in place (cards, badges, amounts due) from data read in a
-            # worker thread: many open pages following the ledger never rebuild or stall the loop.
-            totals = await run.io_bound(shared_totals, live.last_event_at)
-            changed = {event.invoice_id for event in events if event.kind != "new_invoice"} & set(row_handles)
-            rows = await run.io_bound(load_rows, changed) if changed else []
-            if totals is not None:
-                show_totals(cards, totals)
-            for row in rows or []:
-                handles = row_handles[row.id]
-                for badge in handles.badges:
-                    set_status(badge, row.status)
-                if handles.due is not None:
-                    handles.due.set_text(fmt.money(row.due_minor, row.currency) if row.due_minor else "—")
-            if new := sum(event.kind == "new_invoice" for event in events):
-                arrivals["count"] += new
-                arrivals_banner.refresh()
-
-        live.on_change(follow_ledger)
-
-        @ui.refreshable
-        def arrivals_banner() -> None:
-            count = arrivals["count"]
-            if not count:
-                return
-            with ui.row().classes("w-full items-center gap-3 p-2 rounded bg-blue-50 text-blue-900").props(
-                    'role="status"'):
-                ui.icon("fiber_new")
-                ui.label(f"{count} new invoice{'s' * (count != 1)} arrived.")
-                ui.button("Show", on_click=show_arrivals).props("flat dense no-caps")
-
-        def show_arrivals() -> None:
-            arrivals["count"] = 0
-            arrivals_banner.refresh()
-            results.refresh(None)
-
-        def apply(query: InvoiceQuery) -> None:
-            if query.with_changes(page=1) != state["query"].with_changes(page=1):
-                selected.clear()  # a new filter starts a new selection
-            state["query"] = query
-            query_string = query.to_query_string()
-            ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
-            filters.refresh()
-            results.refresh(None)  # None: read the page anew (a bare refresh() reuses the last page)
-
-        def sort_by(key: SortKey) -> None:
-            query = state["query"]
-            descending = not query.descending if key == query.sort else key != SortKey.NUMBER
-            apply(query.with_changes(sort=key, descending=descending))
-
-        def toggle(invoice_id: int, on: bool) -> None:
-            (selected.add if on else selected.discard)(invoice_id)
-            export_bar.refresh()
-
-        @ui.refreshable
-        def export_bar(total: int) -> None:
-            assert export_form is not None
-            if selected:
-                text = f"{len(selected)} selected"
-                selection = "ids=" + ",".join(map(str, sorted(selected)))
-            else:
-                text = f"All {total:,} matching"
-                selection = state["query"].with_changes(page=1).to_query_string()
-            with ui.row().classes("w-full items-center gap-2 justify-end"):
-                ui.label(f"{text}:").classes("text-sm portal-muted")
-                if can_zip:
-                    ui.button("ZIP", icon="folder_zip", on_click=lambda: export_form.submit(selection, "zip")).props(
-                        f'outline dense no-caps aria-label="Export {text} as ZIP"')
-                if can_csv:
-                    ui.button("CSV", icon="table_view", on_click=lambda: export_form.submit(selection, "csv")).props(
-                        f'outline dense no-caps aria-label="Export {text} as CSV"')
-                if selected:
-                    ui.button("Clear selection", on_click=lambda: (selected.clear(), results.refresh(None))).props(
-                        "flat dense no-caps")
-
-        @ui.refreshable
-        def filters() -> None:
-            invoice_filters(state["query"], vendors, on_change=apply)
-
-        @ui.refreshable
-        def results(page: InvoicePage | None = None) -> None:
-            query = state["query"]
-            for problem in query.problems:
-                notice(problem, "warning")
-            page = page or load_page(query)
-            if not page.rows:
-                with ui.column().classes("w-full items-center gap-2 py-12 bg-white rounded-lg border border-gray-200"):
-                    ui.icon("search_off").classes("text-5xl text-gray-400")
-                    ui.label("No invoices match" if query.is_filtered else "No invoices yet").classes(
-                        "text-lg font-medium")
-                    if query.is_filtered:
-                        ui.label("Try another number, vendor, status or period.").classes("portal-muted")
-                        ui.button("Reset filters", icon="filter_alt_off",
-                                  on_click=lambda: apply(InvoiceQuery())).props("outline no-caps")
-                return
-            if export_form is not None:
-                export_bar(page.total)
-            row_handles.clear()
-            row_handles.update(invoice_table(page.rows, table_format, sort=query.sort, descending=query.descending,
-                          on_sort=sort_by, link=lambda invoice_id: f"/invoices/{invoice_id}",
-                          selected=selected if export_form else None, on_select=toggle if export_form else None))
-            pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
-                       page_sizes=PAGE_SIZES,
-                       on_page=lambda number: apply(query.with_changes(page=number)),
-                       on_page_size=lambda size: apply(query.with_changes(page_size=size)))
-
-        with ui.column().classes("w-full gap-3 mt-2"):
-            filters()
-            arrivals_banner()
-            results()
+    with signed_in_frame_live(request, "Invoices") as (principal, _guard, live):
+        Dashboard(runtime, principal, live, parse_invoice_query(params)).build()
     return None
+
+
+class Dashboard:
+    """One open dashboard: its query, selection and the handles of what live events change."""
+
+    def __init__(self, runtime: Runtime, principal: Principal, live: LiveUpdates, query: InvoiceQuery) -> None:
+        self.runtime, self.principal, self.live = runtime, principal, live
+        self.query = query
+        self.today = today_for(principal.timezone)
+        self.fmt = formatter_for(principal)
+        self.table_format = TableFormat(money=self.fmt.money, date=self.fmt.date)
+        self.selected: set[int] = set()
+        self.arrivals = 0
+        self.row_handles: dict[int, RowHandles] = {}
+        with runtime.unit_of_work() as db:
+            self.vendors = vendor_options(db, principal, self.today)
+            access = customer_access(db, principal, self.today)
+            self.can_zip, self.can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
+            record_audit(db, runtime.secret_key, AuditAction.DASHBOARD_VIEW, AuditOutcome.SUCCESS, principal=principal)
+        self.export_form = ExportForm() if self.can_zip or self.can_csv else None
+
+    def build(self) -> None:
+        ui.add_body_html(RELOAD_ON_BACK)
+        page_heading("Invoices")
+        self.cards = SummaryCards(year=self.today.year, money=self.fmt.money)
+        show_totals(self.cards, self.load_totals())
+        self.live.on_change(self.follow_ledger)
+        with ui.column().classes("w-full gap-3 mt-2"):
+            self.filters()
+            self.arrivals_banner()
+            self.results()
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    def load_totals(self) -> AccountSummary:
+        with self.runtime.unit_of_work() as db:
+            return account_summary(db, self.principal, self.today)
+
+    def shared_totals(self, since: float) -> AccountSummary:
+        # Every user of a customer on the same day and in the same zone sees the same totals (same
+        # tier window): one read serves all those open dashboards after an event.
+        key = (self.principal.customer_id, self.today, self.principal.timezone)
+        return CUSTOMER_TOTALS.get(key, since, self.load_totals)
+
+    def load_page(self, query: InvoiceQuery) -> InvoicePage:
+        with self.runtime.unit_of_work() as db:
+            return list_invoices(db, self.principal, query, self.today)
+
+    def load_rows(self, ids: set[int]) -> list[InvoiceRow]:
+        with self.runtime.unit_of_work() as db:
+            return invoice_rows(db, self.principal, ids, self.today)
+
+    async def follow_ledger(self, events: list[LiveEvent]) -> None:
+        """Change what is on screen in place (cards, badges, amounts due) from data read in a worker
+        thread: many open pages following the ledger never rebuild or stall the loop."""
+        totals = await run.io_bound(self.shared_totals, self.live.last_event_at)
+        changed = {event.invoice_id for event in events if event.kind != "new_invoice"} & set(self.row_handles)
+        rows = await run.io_bound(self.load_rows, changed) if changed else []
+        if totals is not None:
+            show_totals(self.cards, totals)
+        for row in rows or []:
+            handles = self.row_handles[row.id]
+            for badge in handles.badges:
+                set_status(badge, row.status)
+            if handles.due is not None:
+                handles.due.set_text(self.fmt.money(row.due_minor, row.currency) if row.due_minor else "—")
+        if new := sum(event.kind == "new_invoice" for event in events):
+            self.arrivals += new
+            self.arrivals_banner.refresh()
+
+    # --- what the user does -----------------------------------------------------------------------
+
+    def show_arrivals(self) -> None:
+        self.arrivals = 0
+        self.arrivals_banner.refresh()
+        self.results.refresh(None)
+
+    def apply(self, query: InvoiceQuery) -> None:
+        if query.with_changes(page=1) != self.query.with_changes(page=1):
+            self.selected.clear()  # a new filter starts a new selection
+        self.query = query
+        query_string = query.to_query_string()
+        ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
+        self.filters.refresh()
+        self.results.refresh(None)  # None: read the page anew (a bare refresh() reuses the last page)
+
+    def sort_by(self, key: SortKey) -> None:
+        descending = not self.query.descending if key == self.query.sort else key != SortKey.NUMBER
+        self.apply(self.query.with_changes(sort=key, descending=descending))
+
+    def toggle(self, invoice_id: int, on: bool) -> None:
+        (self.selected.add if on else self.selected.discard)(invoice_id)
+        self.export_bar.refresh()
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self.results.refresh(None)
+
+    # --- regions ----------------------------------------------------------------------------------
+
+    @ui.refreshable_method
+    def arrivals_banner(self) -> None:
+        if not self.arrivals:
+            return
+        with ui.row().classes("w-full items-center gap-3 p-2 rounded bg-blue-50 text-blue-900").props('role="status"'):
+            ui.icon("fiber_new")
+            ui.label(f"{self.arrivals} new invoice{'s' * (self.arrivals != 1)} arrived.")
+            ui.button("Show", on_click=self.show_arrivals).props("flat dense no-caps")
+
+    @ui.refreshable_method
+    def export_bar(self, total: int) -> None:
+        export_form = self.export_form
+        assert export_form is not None
+        if self.selected:
+            text = f"{len(self.selected)} selected"
+            selection = "ids=" + ",".join(map(str, sorted(self.selected)))
+        else:
+            text = f"All {total:,} matching"
+            selection = self.query.with_changes(page=1).to_query_string()
+        with ui.row().classes("w-full items-center gap-2 justify-end"):
+            ui.label(f"{text}:").classes("text-sm portal-muted")
+            if self.can_zip:
+                ui.button("ZIP", icon="folder_zip", on_click=lambda: export_form.submit(selection, "zip")).props(
+                    f'outline dense no-caps aria-label="Export {text} as ZIP"')
+            if self.can_csv:
+                ui.button("CSV", icon="table_view", on_click=lambda: export_form.submit(selection, "csv")).props(
+                    f'outline dense no-caps aria-label="Export {text} as CSV"')
+            if self.selected:
+                ui.button("Clear selection", on_click=self.clear_selection).props("flat dense no-caps")
+
+    @ui.refreshable_method
+    def filters(self) -> None:
+        invoice_filters(self.query, self.vendors, on_change=self.apply)
+
+    @ui.refreshable_method
+    def results(self, page: InvoicePage | None = None) -> None:
+        query = self.query
+        for problem in query.problems:
+            notice(problem, "warning")
+        page = page or self.load_page(query)
+        if not page.rows:
+            self.empty_state(query)
+            return
+        if self.export_form is not None:
+            self.export_bar(page.total)
+        self.row_handles.clear()
+        self.row_handles.update(invoice_table(
+            page.rows, self.table_format, sort=query.sort, descending=query.descending, on_sort=self.sort_by,
+            link=lambda invoice_id: f"/invoices/{invoice_id}",
+            selected=self.selected if self.export_form else None, on_select=self.toggle if self.export_form else None))
+        pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
+                   page_sizes=PAGE_SIZES,
+                   on_page=lambda number: self.apply(query.with_changes(page=number)),
+                   on_page_size=lambda size: self.apply(query.with_changes(page_size=size)))
+
+    def empty_state(self, query: InvoiceQuery) -> None:
+        with ui.column().classes("w-full items-center gap-2 py-12 bg-white rounded-lg border border-gray-200"):
+            ui.icon("search_off").classes("text-5xl text-gray-400")
+            ui.label("No invoices match" if query.is_filtered else "No invoices yet").classes("text-lg font-medium")
+            if query.is_filtered:
+                ui.label("Try another number, vendor, status or period.").classes("portal-muted")
+                ui.button("Reset filters", icon="filter_alt_off",
+                          on_click=lambda: self.apply(InvoiceQuery())).props("outline no-caps")
