@@ -1,6 +1,6 @@
 """The house rules that reading alone would not keep: the layers and the absence of import circles
-(import-linter's contracts in pyproject.toml), ruff's lint rules, and mypy on services, routes,
-components, data and web with no stale `type: ignore` (its settings are in pyproject.toml)."""
+(import-linter's contracts in pyproject.toml), ruff's lint rules, and mypy on the app (services,
+routes, components, data, web, pages, portal.py) with no stale `type: ignore` (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
