@@ -3,6 +3,9 @@ questions per 100 invoices before and after each customer started using the port
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from fastapi import Request
 from nicegui import ui
 
@@ -12,7 +15,14 @@ from components.notice import notice
 from components.tables import cell, data_table, table_row
 from services.errors import PortalError
 from services.localization.today import today_for
-from services.staff.metrics import MetricSeries, MetricsReport, metric_filter_options, operational_metrics
+from services.staff.metrics import (
+    Granularity,
+    MetricFilterOptions,
+    MetricSeries,
+    MetricsReport,
+    metric_filter_options,
+    operational_metrics,
+)
 from services.staff.metrics_query import MetricsQuery, parse_metrics_query
 from services.url_params import url_with_params
 from web.dependencies import PortalRuntime
@@ -42,33 +52,14 @@ def _value_text(value: float | None) -> str:
 
 
 def metrics_page(request: Request, runtime: PortalRuntime) -> None:
-    with signed_in_frame(request, "Metrics") as (principal, guard):
-        fmt = formatter_for(principal)
+    with signed_in_frame(request, "Metrics") as (principal, _guard):
         query = parse_metrics_query(dict(request.query_params))
         page_heading("Metrics", "Is the portal doing its job? Each chart can be downloaded as CSV.")
         for problem in query.problems:
             notice(problem, "warning")
         with runtime.unit_of_work() as db:
             options = metric_filter_options(db, principal)
-        draft = {"granularity": query.granularity, "customer_id": query.customer_id, "tier_id": query.tier_id,
-                 "date_from": query.start, "date_to": query.end}
-        with ui.card().classes("w-full p-4 gap-3"):
-            with ui.row().classes("w-full gap-3 items-center"):
-                ui.toggle({"week": "Weeks", "month": "Months"}, value=query.granularity,
-                          on_change=lambda e: draft.update(granularity=e.value)).props("no-caps")
-                ui.select({c.id: c.name for c in options.customers}, label="Customer", value=query.customer_id,
-                          with_input=True, clearable=True, on_change=lambda e: draft.update(customer_id=e.value)).props(
-                    "outlined dense").classes("w-64")
-                ui.select({t.id: t.name for t in options.tiers}, label="Tier", value=query.tier_id, clearable=True,
-                          on_change=lambda e: draft.update(tier_id=e.value)).props("outlined dense").classes("w-44")
-                date_range_inputs(query.start, query.end, on_change=lambda **change: draft.update(change))
-
-                def apply() -> None:
-                    chosen = MetricsQuery(draft["granularity"], draft["customer_id"], draft["tier_id"],  # type: ignore[arg-type]
-                                          draft["date_from"], draft["date_to"])  # type: ignore[arg-type]
-                    ui.navigate.to(url_with_params("/admin/metrics", chosen.params()))
-
-                ui.button("Show", icon="insights", on_click=apply).props("unelevated no-caps")
+        filter_card(options, query)
         try:
             with runtime.unit_of_work() as db:
                 report = operational_metrics(db, principal, today_for(principal.timezone),
@@ -77,35 +68,79 @@ def metrics_page(request: Request, runtime: PortalRuntime) -> None:
         except PortalError as error:
             notice(str(error), "negative")
             return
+        fmt = formatter_for(principal)
         labels = [fmt.date(period) if query.granularity == "week" else period.strftime("%Y-%m")
                   for period in report.periods]
-        params = query.params()
         with ui.element("div").classes("w-full grid gap-4 lg:grid-cols-2"):
             for title, explanation, series, kind in _charts(report):
-                with ui.card().classes("w-full p-4 gap-2"):
-                    section_heading(title)
-                    ui.label(explanation).classes("text-sm portal-muted")
-                    ui.echart({
-                        "animation": False,
-                        "tooltip": {"trigger": "axis"},
-                        "legend": {"top": 0, "left": 0, "type": "scroll"},
-                        "grid": {"left": 48, "right": 16, "top": 64, "bottom": 28},
-                        "xAxis": {"type": "category", "data": labels},
-                        "yAxis": {"type": "value", "name": series[0].unit, "nameGap": 14,
-                                  "nameTextStyle": {"align": "left"}},
-                        "series": [{"type": kind, "name": one.name, "data": [point.value for point in one.points],
-                                    "connectNulls": False, "itemStyle": {"color": PALETTE[index]}}
-                                   for index, one in enumerate(series)],
-                    }).classes("w-full h-64").props(f'role="img" aria-label="{title} chart; the numbers are below"')
-                    with ui.expansion("Numbers").classes("w-full text-sm"):
-                        with data_table(title, ["Period", *[f"{one.name} ({one.count_label})" for one in series]]):
-                            for index, label in enumerate(labels):
-                                with table_row():
-                                    cell(label, classes="whitespace-nowrap")
-                                    for one in series:
-                                        point = one.points[index]
-                                        cell(f"{_value_text(point.value)} ({point.count})")
-                    with ui.row().classes("gap-3"):
-                        for one in series:
-                            ui.link(f"CSV: {one.name}", url_with_params(f"/admin/metrics/{one.key}.csv", params)).classes(
-                                "text-sm text-blue-800").props("download")
+                metric_card(title, explanation, series, kind, labels, query.params())
+
+
+@dataclass
+class _Draft:
+    """The filter as the staff member sets it, before "Show" puts it in the URL."""
+
+    granularity: Granularity
+    customer_id: int | None
+    tier_id: int | None
+    start: date | None
+    end: date | None
+
+    def set_dates(self, **change: date | None) -> None:
+        """What `date_range_inputs` reports: `date_from=…` or `date_to=…`."""
+        self.start = change.get("date_from", self.start)
+        self.end = change.get("date_to", self.end)
+
+
+def filter_card(options: MetricFilterOptions, query: MetricsQuery) -> None:
+    draft = _Draft(query.granularity, query.customer_id, query.tier_id, query.start, query.end)
+
+    def apply() -> None:
+        chosen = MetricsQuery(draft.granularity, draft.customer_id, draft.tier_id, draft.start, draft.end)
+        ui.navigate.to(url_with_params("/admin/metrics", chosen.params()))
+
+    with ui.card().classes("w-full p-4 gap-3"), ui.row().classes("w-full gap-3 items-center"):
+        ui.toggle({"week": "Weeks", "month": "Months"}, value=query.granularity,
+                  on_change=lambda e: setattr(draft, "granularity", e.value)).props("no-caps")
+        ui.select({c.id: c.name for c in options.customers}, label="Customer", value=query.customer_id,
+                  with_input=True, clearable=True, on_change=lambda e: setattr(draft, "customer_id", e.value)).props(
+            "outlined dense").classes("w-64")
+        ui.select({t.id: t.name for t in options.tiers}, label="Tier", value=query.tier_id, clearable=True,
+                  on_change=lambda e: setattr(draft, "tier_id", e.value)).props("outlined dense").classes("w-44")
+        date_range_inputs(query.start, query.end, on_change=draft.set_dates)
+        ui.button("Show", icon="insights", on_click=apply).props("unelevated no-caps")
+
+
+def metric_card(title: str, explanation: str, series: list[MetricSeries], kind: str, labels: list[str],
+                params: dict[str, str]) -> None:
+    """One chart, its numbers in a table that opens, and a CSV link per series."""
+    with ui.card().classes("w-full p-4 gap-2"):
+        section_heading(title)
+        ui.label(explanation).classes("text-sm portal-muted")
+        ui.echart({
+            "animation": False,
+            "tooltip": {"trigger": "axis"},
+            "legend": {"top": 0, "left": 0, "type": "scroll"},
+            "grid": {"left": 48, "right": 16, "top": 64, "bottom": 28},
+            "xAxis": {"type": "category", "data": labels},
+            "yAxis": {"type": "value", "name": series[0].unit, "nameGap": 14, "nameTextStyle": {"align": "left"}},
+            "series": [{"type": kind, "name": one.name, "data": [point.value for point in one.points],
+                        "connectNulls": False, "itemStyle": {"color": PALETTE[index]}}
+                       for index, one in enumerate(series)],
+        }).classes("w-full h-64").props(f'role="img" aria-label="{title} chart; the numbers are below"')
+        with ui.expansion("Numbers").classes("w-full text-sm"):
+            numbers_table(title, series, labels)
+        with ui.row().classes("gap-3"):
+            for one in series:
+                ui.link(f"CSV: {one.name}", url_with_params(f"/admin/metrics/{one.key}.csv", params)).classes(
+                    "text-sm text-blue-800").props("download")
+
+
+def numbers_table(title: str, series: list[MetricSeries], labels: list[str]) -> None:
+    with data_table(title, ["Period", *[f"{one.name} ({one.count_label})" for one in series]]):
+        for index, label in enumerate(labels):
+            with table_row():
+                cell(label, classes="whitespace-nowrap")
+                for one in series:
+                    point = one.points[index]
+                    cell(f"{_value_text(point.value)} ({point.count})")

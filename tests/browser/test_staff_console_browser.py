@@ -65,6 +65,11 @@ def test_an_administrator_works_through_the_console(browser, live_server: LiveSe
     page.get_by_role("heading", name="Time to invoice retrieval").wait_for()
     page.wait_for_function("() => document.querySelectorAll('canvas').length >= 4")
     screenshot(page, "staff-metrics-1280")
+    page.get_by_role("button", name="Weeks").click()  # the filter is only read when "Show" is clicked
+    page.get_by_label("From").fill("2026-10-01")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"/admin/metrics\?period=week&from=2026-10-01$"))
+    page.get_by_role("heading", name="Time to invoice retrieval").wait_for()
 
     page.set_viewport_size(PHONE)
     page.reload()
