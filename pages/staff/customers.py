@@ -9,6 +9,7 @@ from components.dialogs import confirm
 from components.headings import page_heading, section_heading
 from components.invitation_link import invitation_link
 from components.notice import notice
+from components.search_list import SearchList
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
 from services.staff.customers import (
@@ -36,22 +37,12 @@ def customers_page(request: Request, runtime: PortalRuntime, q: str = "") -> Non
         page_heading("Customers", "Companies whose users see their invoices here; the tier decides what they may do.")
         with runtime.unit_of_work() as db:
             tiers = {row.id: row.name for row in list_tiers(db, principal)}
-        state = {"search": q[:200]}
 
-        with ui.row().classes("w-full items-center gap-3"):
-            search = ui.input("Search by name or number", value=state["search"]).props(
-                "outlined dense clearable debounce=300 type=search").classes("w-80 max-w-full")
-            ui.space()
-            if is_admin:
-                ui.button("New customer", icon="add_business", on_click=lambda: edit_dialog(None)).props(
-                    "unelevated no-caps")
-
-        @ui.refreshable
-        def listing() -> None:
+        def show_customers(search: str) -> None:
             with runtime.unit_of_work() as db:
-                rows = list_customers(db, principal, state["search"])
+                rows = list_customers(db, principal, search)
             if not rows:
-                notice("No customer matches this search." if state["search"] else "No customers yet.", "info")
+                notice("No customer matches this search." if search else "No customers yet.", "info")
                 return
             with data_table("Customers", HEADERS):
                 for row in rows:
@@ -74,16 +65,8 @@ def customers_page(request: Request, runtime: PortalRuntime, q: str = "") -> Non
                                 ui.button("Edit", on_click=lambda r=row: edit_dialog(r)).props(
                                     f'flat dense no-caps aria-label="Edit {row.name}"').mark(f"edit-{row.ref}")
 
-        def on_search(value: str | None) -> None:
-            state["search"] = (value or "")[:200]
-            listing.refresh()
-
-        search.on_value_change(lambda e: on_search(e.value))
-
-        dialog_host = ui.element("div")  # outside the list: refreshing the list must not close an open dialog
-
         def edit_dialog(row: CustomerRow | None) -> None:
-            with dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-xl gap-3"):
+            with listing.dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-xl gap-3"):
                 section_heading("New customer" if row is None else f"Customer {row.ref}")
                 with ui.row().classes("w-full gap-3"):
                     ref = ui.input("Customer number (as in the ledger)", value=row.ref if row else "").props(
@@ -175,4 +158,9 @@ def customers_page(request: Request, runtime: PortalRuntime, q: str = "") -> Non
                 confirm(f"Disable {row.name}?", "All its users are signed out now and cannot sign in until the customer "
                         "is enabled again. Invoices stay stored.", "Disable", apply)
 
-        listing()
+        listing = SearchList(show_customers, search_label="Search by name or number", search=q)
+        with listing.toolbar:
+            ui.space()
+            if is_admin:
+                ui.button("New customer", icon="add_business", on_click=lambda: edit_dialog(None)).props(
+                    "unelevated no-caps")

@@ -6,6 +6,7 @@ from fastapi import Request
 from nicegui import ui
 
 from components.headings import page_heading, section_heading
+from components.search_list import SearchList
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
 from services.staff.customers import TierInput, TierRow, list_tiers, save_tier
@@ -25,12 +26,8 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
         is_admin = principal.role == Role.ADMIN
         page_heading("Tiers", "What customers on each subscription tier may do. Changes reach their users on the "
                      "next click.")
-        if is_admin:
-            ui.button("New tier", icon="add", on_click=lambda: edit_dialog(None)).props(
-                "unelevated no-caps").classes("self-start")
 
-        @ui.refreshable
-        def listing() -> None:
+        def show_tiers(_search: str) -> None:
             with runtime.unit_of_work() as db:
                 rows = list_tiers(db, principal)
             with data_table("Tiers", HEADERS):
@@ -53,10 +50,8 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
                                 ui.button("Edit", on_click=lambda t=tier: edit_dialog(t)).props(
                                     f'flat dense no-caps aria-label="Edit tier {tier.name}"')
 
-        dialog_host = ui.element("div")  # outside the list: refreshing the list must not close an open dialog
-
         def edit_dialog(tier: TierRow | None) -> None:
-            with dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
+            with listing.dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
                 section_heading("New tier" if tier is None else f"Tier {tier.name}")
                 name = ui.input("Name", value=tier.name if tier else "").props("outlined maxlength=64").classes("w-full")
                 history = ui.number("History in months (empty: all)", value=tier.history_months if tier else None,
@@ -94,4 +89,7 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
                     ui.button("Save", on_click=save).props("unelevated no-caps")
             dialog.open()
 
-        listing()
+        listing = SearchList(show_tiers)
+        if is_admin:
+            with listing.toolbar:
+                ui.button("New tier", icon="add", on_click=lambda: edit_dialog(None)).props("unelevated no-caps")

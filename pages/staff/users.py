@@ -10,6 +10,7 @@ from nicegui import ui
 from components.dialogs import confirm
 from components.headings import page_heading
 from components.notice import notice
+from components.search_list import SearchList
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role, utcnow
 from services.staff.users import UserRow, lock_user, reset_mfa, search_users, set_user_active, unlock_user
@@ -27,12 +28,6 @@ def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: 
         is_admin = principal.role == Role.ADMIN
         customer_id = int(customer) if customer.isascii() and customer.isdigit() and len(customer) < 12 else None
         page_heading("Users", "Every account that can sign in: customers' people and staff.")
-        state = {"search": q[:200]}
-        with ui.row().classes("w-full items-center gap-3"):
-            search = ui.input("Search by e-mail, name or company", value=state["search"]).props(
-                "outlined dense clearable debounce=300 type=search").classes("w-80 max-w-full")
-            if customer_id is not None:
-                ui.link("Show all customers' users", "/admin/users").classes("text-blue-800")
 
         def status(row: UserRow) -> None:
             if not row.active:
@@ -44,10 +39,9 @@ def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: 
             else:
                 chip("Active", "good")
 
-        @ui.refreshable
-        def listing() -> None:
+        def show_users(search: str) -> None:
             with runtime.unit_of_work() as db:
-                rows = search_users(db, principal, state["search"], customer_id=customer_id)
+                rows = search_users(db, principal, search, customer_id=customer_id)
             if not rows:
                 notice("No account matches this search.", "info")
                 return
@@ -102,9 +96,7 @@ def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: 
                                                                                                 True),
                                                  f"{row.email} is enabled.")).props(props.format("Enable", row.email))
 
-        def on_search(value: str | None) -> None:
-            state["search"] = (value or "")[:200]
-            listing.refresh()
-
-        search.on_value_change(lambda e: on_search(e.value))
-        listing()
+        listing = SearchList(show_users, search_label="Search by e-mail, name or company", search=q)
+        if customer_id is not None:
+            with listing.toolbar:
+                ui.link("Show all customers' users", "/admin/users").classes("text-blue-800")

@@ -39,6 +39,22 @@ def test_an_administrator_works_through_the_console(browser, live_server: LiveSe
     assert "/invite/" in link
     screenshot(page, "staff-customers-invite-1280")
     page.keyboard.press("Escape")
+    page.get_by_label("Invitation link").wait_for(state="hidden")
+    page.get_by_label("Search by name or number").fill("no such company")  # debounced, then the list follows
+    page.get_by_text("No customer matches this search.").wait_for()
+    page.get_by_label("Search by name or number").fill("zürich browser")
+    page.get_by_role("cell", name="C-BROWSER-1").wait_for()
+
+    page.get_by_role("link", name="Users").first.click()
+    page.get_by_label("Search by e-mail, name or company").fill("zuerich-browser")
+    page.get_by_role("cell", name="owner@zuerich-browser.example", exact=True).wait_for()
+    page.get_by_role("cell", name="admin@portal.example", exact=True).wait_for(state="detached")
+
+    page.get_by_role("link", name="Tiers").first.click()
+    page.get_by_role("button", name="New tier").click()
+    page.get_by_role("heading", name="New tier").wait_for()
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("heading", name="New tier").wait_for(state="hidden")
 
     invited = browser.new_context(viewport=PHONE)  # the owner opens the link on their phone
     owner_page = invited.new_page()
