@@ -99,7 +99,7 @@ def export_page(request: Request, runtime: PortalRuntime, problem: str = "", sta
         @ui.refreshable
         def exports() -> None:
             with runtime.unit_of_work() as db:
-                rows = my_exports(db, principal)
+                rows = my_exports(db, runtime, principal)
             export_list(rows, fmt.datetime)
 
         exports()

@@ -21,6 +21,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -510,16 +511,16 @@ def test_a_download_export_cut_off_midway_fails_clearly_and_frees_the_user(
 
 
 def test_a_download_export_cut_off_by_a_restart_fails_clearly_and_frees_the_user(
-    session: Session, runtime: Runtime, exporter, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    session: Session, runtime: Runtime, exporter  # type: ignore[no-untyped-def]
 ) -> None:
     job = begin_export(session, runtime, exporter)  # its response never finishes: the process dies
     with pytest.raises(LimitExceeded, match="still being prepared"):
         begin_export(session, runtime, exporter)  # while it may still be streaming, one at a time
     session.rollback()
-    monkeypatch.setattr(exports, "PROCESS_STARTED", utcnow())  # the portal restarted
-    [shown] = my_exports(session, exporter)
+    restarted = replace(runtime, started_at=utcnow())  # the portal restarted
+    [shown] = my_exports(session, restarted, exporter)
     assert shown.status == ExportStatus.FAILED and "start the export again" in (shown.error or "")
-    again = begin_export(session, runtime, exporter)
+    again = begin_export(session, restarted, exporter)
     assert again.id != job.id
     session.expire_all()
     assert session.get(ExportJob, job.id).status == ExportStatus.FAILED  # type: ignore[union-attr]

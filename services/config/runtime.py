@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from data.db import create_db_engine
 from data.db import unit_of_work as _unit_of_work
+from data.types import utcnow
 from services.config.settings import Settings
 
 SETTINGS_INFO = "portal_settings"
@@ -25,6 +27,7 @@ class Runtime:
     settings: Settings
     engine: sa.Engine
     secret_key: str
+    started_at: datetime = field(default_factory=utcnow)  # work "running" from before this never finishes
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -37,19 +37,18 @@ KINDS = ("zip", "csv")
 # A streamed export still "running" after this long, or from before this process started, will
 # never finish: its download broke off or the portal restarted. It must not block the user.
 STREAM_ABANDONED_AFTER = timedelta(minutes=15)
-PROCESS_STARTED = utcnow()
 INTERRUPTED = "The download was interrupted before it finished; please start the export again."
 OUT_OF_SPACE = ("database or disk is full", "No space left on device")
 
 
-def _check_limits(db: Session, access: CustomerAccess, principal: Principal, count: int) -> None:
+def _check_limits(db: Session, runtime: Runtime, access: CustomerAccess, principal: Principal, count: int) -> None:
     tier = access.tier
     if count == 0:
         raise InvalidInput("No invoices match this selection; there is nothing to export.", "empty")
     if count > tier.max_export_invoices:
         raise LimitExceeded(f"This export holds {count:,} invoices; your plan allows {tier.max_export_invoices:,} "
                             "per archive. Choose a shorter period.", "too_many")
-    _fail_abandoned_streams(db, principal.user_id)
+    _fail_abandoned_streams(db, runtime, principal.user_id)
     busy = db.exec(select(func.count()).select_from(ExportJob).where(
         col(ExportJob.user_id) == principal.user_id,
         col(ExportJob.status).in_([ExportStatus.QUEUED, ExportStatus.RUNNING]))).one()
@@ -62,16 +61,16 @@ def _check_limits(db: Session, access: CustomerAccess, principal: Principal, cou
                             "rate")
 
 
-def _stream_abandoned(job: ExportJob, now: datetime) -> bool:
+def _stream_abandoned(runtime: Runtime, job: ExportJob, now: datetime) -> bool:
     return (job.status == ExportStatus.RUNNING and not job.background
-            and job.created_at < max(PROCESS_STARTED, now - STREAM_ABANDONED_AFTER))
+            and job.created_at < max(runtime.started_at, now - STREAM_ABANDONED_AFTER))
 
 
-def _fail_abandoned_streams(db: Session, user_id: int) -> None:
+def _fail_abandoned_streams(db: Session, runtime: Runtime, user_id: int) -> None:
     now = utcnow()
     for job in db.exec(select(ExportJob).where(col(ExportJob.user_id) == user_id, col(ExportJob.status) == ExportStatus.RUNNING,
                                                col(ExportJob.background).is_(False))).all():
-        if _stream_abandoned(job, now):
+        if _stream_abandoned(runtime, job, now):
             job.status, job.error, job.finished_at = ExportStatus.FAILED, INTERRUPTED, now
             db.add(job)
     db.flush()
@@ -137,7 +136,7 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
     access.require(Capability.EXPORT if kind == "zip" else Capability.EXPORT_CSV)
     require_not_throttled(db, principal)
     count = count_selection(db, access, selection, today)
-    _check_limits(db, access, principal, count)
+    _check_limits(db, runtime, access, principal, count)
     background = kind == "zip" and count > runtime.settings.export_immediate_limit
     job = ExportJob(public_id=secrets.token_urlsafe(24), user_id=principal.user_id, customer_id=access.customer.id,  # type: ignore[arg-type]
                     kind=kind, background=background, selection=selection.to_text(), invoice_count=count,
@@ -255,7 +254,7 @@ class ExportView:
     error: str | None
 
 
-def my_exports(db: Session, principal: Principal, limit: int = 10) -> list[ExportView]:
+def my_exports(db: Session, runtime: Runtime, principal: Principal, limit: int = 10) -> list[ExportView]:
     rows = db.exec(select(ExportJob).where(col(ExportJob.user_id) == principal.user_id)
                    .order_by(col(ExportJob.created_at).desc()).limit(limit)).all()
     now = utcnow()
@@ -264,7 +263,7 @@ def my_exports(db: Session, principal: Principal, limit: int = 10) -> list[Expor
         status, error = job.status, job.error
         if job.expires_at and job.expires_at <= now:
             status = ExportStatus.EXPIRED
-        elif _stream_abandoned(job, now):
+        elif _stream_abandoned(runtime, job, now):
             status, error = ExportStatus.FAILED, INTERRUPTED
         views.append(ExportView(job.public_id, job.kind, job.invoice_count, job.progress, status, job.background,
                                 job.file_name, job.created_at, job.expires_at, job.size_bytes, error))
