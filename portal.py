@@ -23,32 +23,38 @@ from services.errors import InvalidInput, PortalError
 
 
 def create_app(settings: Settings, engine: sa.Engine | None = None) -> Runtime:
-    """Wire the portal onto NiceGUI's app: its runtime (settings, engine, secret key) on `app.state`,
-    the pages, the HTTP routes and middleware, and the live-event relay between processes.
+    """The portal for `settings` (on `engine`, or a new one) wired onto NiceGUI's app; its runtime."""
+    runtime = start_runtime(settings, engine)
+    wire_app(runtime)
+    return runtime
+
+
+def wire_app(runtime: Runtime) -> None:
+    """Put `runtime` (settings, engine, secret key, live events) on NiceGUI's app with the pages, the
+    HTTP routes and middleware, and the live-event relay between processes.
 
     Importing this module changes nothing; NiceGUI itself is first imported here, because with
     PORTAL_REDIS_URL its storage must be told to use Redis before that import."""
-    if settings.redis_url:
-        if "nicegui" in sys.modules and os.environ.get("NICEGUI_REDIS_URL") != settings.redis_url:
+    redis_url = runtime.settings.redis_url
+    if redis_url:
+        if "nicegui" in sys.modules and os.environ.get("NICEGUI_REDIS_URL") != redis_url:
             raise RuntimeError("NiceGUI was imported before create_app, so its storage cannot move to Redis")
-        os.environ["NICEGUI_REDIS_URL"] = settings.redis_url  # NiceGUI reads it once, when imported
+        os.environ["NICEGUI_REDIS_URL"] = redis_url  # NiceGUI reads it once, when imported
     from nicegui import app
 
     from pages import register_pages
     from routes import register_routes
 
-    runtime = start_runtime(settings, engine)
     app.state.runtime = runtime
     prepare_sign_in()
     register_pages()
     register_routes(app)
-    if settings.redis_url:
-        from services.notifications.live import RedisRelay, bus
+    if redis_url:
+        from services.live_events import RedisRelay
 
-        relay = RedisRelay(settings.redis_url, bus)
+        relay = RedisRelay(redis_url, runtime.events)
         app.on_startup(relay.start)
         app.on_shutdown(relay.stop)
-    return runtime
 
 
 def serve(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> None:

@@ -24,7 +24,7 @@ from benchmarks.smoke import parse_args
 from data import InvoiceStatus, utcnow
 from data.db import create_db_engine
 from data.migrate import upgrade_to_head
-from services.notifications.live import EventBus, LiveEvent, RedisRelay
+from services.live_events import EventBus, LiveEvent, RedisRelay
 from services.operations.leadership import try_lead
 
 # The lines `make bench-smoke` expects in the output (benchmarks/smoke.py).

@@ -32,8 +32,8 @@ from services.invoices.queries import (
     list_invoices,
     vendor_options,
 )
+from services.live_events import LiveEvent
 from services.localization.today import today_for
-from services.notifications.live import LiveEvent
 from services.principal import Principal
 from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import LiveUpdates, signed_in_frame_live

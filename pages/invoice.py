@@ -16,8 +16,8 @@ from services.documents.store import document_hash
 from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from services.invoices.queries import InvoiceDetail, get_invoice_detail
 from services.invoices.questions import ask_about_invoice
+from services.live_events import LiveEvent
 from services.localization.today import today_for
-from services.notifications.live import LiveEvent
 from services.principal import Principal
 from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import LiveUpdates, signed_in_frame_live

@@ -32,7 +32,6 @@ from data.db import create_db_engine
 from data.migrate import upgrade_to_head
 from services.config.runtime import Runtime, start_runtime
 from services.config.settings import Settings, get_settings
-from services.notifications.live import bus
 from tests.factories import TEST_SECRET_KEY, Factory
 
 POSTGRES_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -140,13 +139,14 @@ async def user(runtime: Runtime, caplog: pytest.LogCaptureFixture, request: pyte
         # restore it after every test, or the nesting grows until Python's recursion limit.
         lifespan = core.app.router.lifespan_context
         try:
-            portal.serve(portal.create_app(runtime.settings, runtime.engine))
+            portal.wire_app(runtime)
+            portal.serve(runtime)
             async with core.app.router.lifespan_context(core.app):
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as client:
                     yield User(client)
         finally:
             core.app.router.lifespan_context = lifespan
-            bus.clear()  # simulated clients are dropped without being deleted: forget their subscriptions
+            runtime.events.clear()  # simulated clients are dropped without being deleted: forget their subscriptions
             os.environ.pop("NICEGUI_USER_SIMULATION", None)
             ui.navigate = Navigate()
             ui.notify = notify

@@ -26,7 +26,6 @@ from services.config.runtime import Runtime
 from services.config.settings import ledger_webhook_secret
 from services.ledger.pipeline import ingest
 from services.ledger.signature import sign
-from services.notifications.live import bus
 from tests.factories import Factory
 from tests.ledger_events import invoice_event, payment_event
 
@@ -135,8 +134,8 @@ def test_the_cursor_moves_with_the_batch(session: Session, runtime: Runtime, led
 def test_notifications_follow_preferences_and_stay_within_the_customer(session: Session, runtime: Runtime,  # type: ignore[no-untyped-def]
                                                                        ledger_world) -> None:
     seen: list[tuple[int, str]] = []
-    stop_mine = bus.subscribe(ledger_world["customer"].id, lambda event: seen.append((event.customer_id, event.kind)))
-    stop_other = bus.subscribe(ledger_world["other"].id, lambda event: seen.append((event.customer_id, "LEAK")))
+    stop_mine = runtime.events.subscribe(ledger_world["customer"].id, lambda event: seen.append((event.customer_id, event.kind)))
+    stop_other = runtime.events.subscribe(ledger_world["other"].id, lambda event: seen.append((event.customer_id, "LEAK")))
     try:
         ingest(runtime, SOURCE, [invoice_event("n1", customer_ref="C-100", vendor_code="NCS"),
                                  payment_event("np", "n1", "238.00")])

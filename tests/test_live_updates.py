@@ -11,7 +11,6 @@ from sqlmodel import Session, func, select
 from data import Invoice, Notification, NotificationKind, NotificationPreference, Role
 from services.config.runtime import Runtime
 from services.ledger.pipeline import ingest
-from services.notifications.live import bus
 from tests.factories import Factory
 from tests.ledger_events import invoice_event, payment_event
 from tests.web import sign_in
@@ -32,7 +31,7 @@ async def test_a_payment_updates_an_open_dashboard_and_detail(user: SimUser, ses
     await user.open("/")
     await user.should_see("INV-LIVE-1")
     await user.should_see("1 unpaid invoice")
-    assert bus.subscriber_count(customer.id) == 1
+    assert runtime.events.subscriber_count(customer.id) == 1
 
     ingest(runtime, "ledger", [payment_event("LP1", "L1", "238.00")])
     await user.should_see("Invoice INV-LIVE-1 is now paid")  # the toast
@@ -83,7 +82,7 @@ async def test_other_customers_pages_receive_nothing(user: SimUser, session: Ses
     session.commit()
     await sign_in(user.http_client, "mine@example.com", SECRET)
     await user.open("/")
-    assert bus.subscriber_count(theirs.id) == 0
+    assert runtime.events.subscriber_count(theirs.id) == 0
     ingest(runtime, "ledger", [invoice_event("T1", customer_ref="C-THEIRS", vendor_code="NCS", number="INV-THEIRS")])
     await user.should_not_see("INV-THEIRS")
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from data import InvoiceStatus, utcnow
-from services.notifications.live import EventBus, LiveEvent, RedisRelay
+from services.live_events import EventBus, LiveEvent, RedisRelay
 from services.operations.leadership import current_holder, release, try_lead
 
 EVENT = LiveEvent(customer_id=7, invoice_id=70, number="ÜB-2026-0007", kind="payment", status=InvoiceStatus.PAID,

@@ -16,9 +16,9 @@ from components.notification_bell import NotificationBell
 from data.types import InvoiceStatus, Role
 from services.auth.users import set_preferences
 from services.invoices.status import STATUS_LABELS
+from services.live_events import LiveEvent
 from services.localization.formatting import valid_timezone
 from services.notifications.alerts import NotificationView, latest_notifications, mark_read, unread_count
-from services.notifications.live import LiveEvent, bus
 from services.principal import Principal
 from web.dependencies import current_principal, portal_runtime
 from web.page_access import SessionGuard
@@ -61,7 +61,7 @@ class LiveUpdates:
                 return
             loop.call_soon_threadsafe(self._handle, client, event)
 
-        unsubscribe = bus.subscribe(principal.customer_id, deliver)
+        unsubscribe = portal_runtime().events.subscribe(principal.customer_id, deliver)
         client.on_delete(unsubscribe)
 
     def on_event(self, handler: Callable[[LiveEvent], None]) -> None:

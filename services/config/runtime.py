@@ -1,7 +1,8 @@
 """The running portal: its settings, database engine and secret key, made once at start and passed on.
 
 Services take the runtime (or the unit of work it opens) as an argument; the web layer gets it from
-the app that `portal.create_app` wired (`web.dependencies`). Nothing keeps a process-wide copy.
+the app that `portal.create_app` wired (`web.dependencies`). Nothing keeps a process-wide copy: the
+live event bus open pages subscribe to is the runtime's too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from data.db import create_db_engine
 from data.db import unit_of_work as _unit_of_work
 from data.types import utcnow
 from services.config.settings import Settings
+from services.live_events import EventBus
 
 SETTINGS_INFO = "portal_settings"
 
@@ -28,6 +30,7 @@ class Runtime:
     engine: sa.Engine
     secret_key: str
     started_at: datetime = field(default_factory=utcnow)  # work "running" from before this never finishes
+    events: EventBus = field(default_factory=EventBus, compare=False)  # live changes for open pages
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -15,9 +15,9 @@ from services.auth.permissions import require_admin
 from services.config.runtime import Runtime
 from services.errors import InvalidInput, NotFound
 from services.ledger.apply import BatchResult, Change, apply_batch, replay_quarantined
+from services.live_events import LiveEvent
 from services.localization.today import today_for
 from services.notifications.alerts import notify_invoice_changes
-from services.notifications.live import LiveEvent, bus
 from services.principal import Principal
 
 # One batch at a time in this process: the inbox check and insert must not interleave.
@@ -67,4 +67,4 @@ def after_commit(runtime: Runtime, changes: Sequence[Change]) -> None:
                 select(col(Invoice.id), col(Invoice.total_minor), col(Invoice.currency)).where(col(Invoice.id).in_(chunk))).all()}
         notify_invoice_changes(db, events, amounts)
     for event in events:
-        bus.publish(event)
+        runtime.events.publish(event)

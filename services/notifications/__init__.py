@@ -1,2 +1,2 @@
-"""Telling people what changed: alerts per user and preference (`alerts`), e-mail (`mailer`) and the
-live event bus that open pages subscribe to (`live`). May import invoices and everything below it."""
+"""Telling people what changed: alerts per user and preference (`alerts`) and e-mail (`mailer`); the
+live events open pages follow are `services.live_events`. May import invoices and everything below it."""

@@ -15,7 +15,7 @@ from data import Customer, Notification, NotificationKind, NotificationPreferenc
 from data.db import rows_changed
 from data.types import PaymentStatus
 from services.invoices.status import STATUS_LABELS
-from services.notifications.live import LiveEvent
+from services.live_events import LiveEvent
 from services.principal import Principal
 
 CHOOSABLE = (NotificationKind.NEW_INVOICE, NotificationKind.PAYMENT_STATUS)

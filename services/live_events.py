@@ -105,8 +105,6 @@ class EventBus:
             return sum(len(callbacks) for callbacks in self._subscribers.values())
 
 
-bus = EventBus()
-
 
 class RedisRelay:
     """Carries live events between portal processes over one Redis pub/sub channel."""
