@@ -44,6 +44,13 @@ def test_an_administrator_works_through_the_console(browser, live_server: LiveSe
     page.get_by_text("No customer matches this search.").wait_for()
     page.get_by_label("Search by name or number").fill("zürich browser")
     page.get_by_role("cell", name="C-BROWSER-1").wait_for()
+    page.get_by_role("button", name="Edit Zürich Browser Test AG").click()  # disable, then enable again
+    page.get_by_role("button", name="Disable customer").click()
+    page.get_by_role("button", name="Disable", exact=True).click()
+    page.get_by_text("Zürich Browser Test AG disabled").wait_for()
+    page.get_by_role("button", name="Edit Zürich Browser Test AG").click()
+    page.get_by_role("button", name="Enable customer").click()
+    page.get_by_text("Zürich Browser Test AG enabled.").wait_for()
 
     page.get_by_role("link", name="Users").first.click()
     page.get_by_label("Search by e-mail, name or company").fill("zuerich-browser")
