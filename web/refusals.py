@@ -35,10 +35,13 @@ def plain_page(status_code: int, heading: str, text: str, *, link: tuple[str, st
     return HTMLResponse(body, status_code=status_code, headers=headers)
 
 
+def _status_and_heading(error: PortalError) -> tuple[int, str]:
+    return next((answer for kind, answer in REFUSALS.items() if isinstance(error, kind)), REFUSALS[InvalidInput])
+
+
 def refusal_page(error: PortalError, *, link: tuple[str, str] = HOME) -> HTMLResponse:
     """The page for a service's refusal: its status and heading follow from the kind of error."""
-    status_code, heading = next((answer for kind, answer in REFUSALS.items() if isinstance(error, kind)),
-                                (400, "That did not work"))
+    status_code, heading = _status_and_heading(error)
     if isinstance(error, LimitExceeded):
         return throttled(str(error))
     return plain_page(status_code, heading, str(error), link=link)
@@ -48,8 +51,7 @@ async def portal_error_answer(request: Request, error: Exception) -> Response:
     """The app's handler for a PortalError a route did not catch: JSON for API clients, else the page."""
     assert isinstance(error, PortalError)
     if request.url.path.startswith("/api/"):
-        status_code = next((answer[0] for kind, answer in REFUSALS.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=status_code)
+        return JSONResponse({"detail": str(error)}, status_code=_status_and_heading(error)[0])
     return refusal_page(error)
 
 
