@@ -46,6 +46,7 @@ def wire_app(runtime: Runtime) -> None:
     from routes import register_routes
 
     app.state.runtime = runtime
+    app.state.shared_reads = {}  # web.shared_reads: results of the runtime wired before are stale
     prepare_sign_in()
     register_pages()
     register_routes(app)

@@ -24,4 +24,5 @@ def confirm(title: str, text: str, action_label: str, on_confirm: Callable[[], N
             ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
             ui.button(action_label, on_click=confirmed).props(
                 f"unelevated no-caps color={'negative' if negative else 'primary'}").mark("confirm-action")
+    dialog.on("hide", dialog.delete)  # asked once: gone from the page once closed, not piling up
     dialog.open()

@@ -37,7 +37,7 @@ from services.localization.today import today_for
 from services.principal import Principal
 from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import LiveUpdates, signed_in_frame_live
-from web.shared_reads import SharedRead
+from web.shared_reads import shared_read
 from web.viewer_format import formatter_for
 
 
@@ -47,7 +47,6 @@ def show_totals(cards: SummaryCards, totals: AccountSummary) -> None:
                  paid_this_year_by_currency=totals.paid_this_year_by_currency)
 
 
-CUSTOMER_TOTALS: SharedRead[AccountSummary] = SharedRead()
 RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
 
 
@@ -100,7 +99,8 @@ class Dashboard:
         # Every user of a customer on the same day and in the same zone sees the same totals (same
         # tier window): one read serves all those open dashboards after an event.
         key = (self.principal.customer_id, self.today, self.principal.timezone)
-        return CUSTOMER_TOTALS.get(key, since, self.load_totals)
+        totals: AccountSummary = shared_read("customer totals").get(key, since, self.load_totals)
+        return totals
 
     def load_page(self, query: InvoiceQuery) -> InvoicePage:
         with self.runtime.unit_of_work() as db:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from nicegui import app
 
 T = TypeVar("T")
 MAX_KEYS = 10_000
@@ -37,3 +39,12 @@ class SharedRead(Generic[T]):
             value = read()
             self._results[key] = (started, value)
             return value
+
+
+def shared_read(name: str) -> SharedRead[Any]:
+    """The app's shared read called `name` (made on first use): one per wired app, none at module
+    level, so a portal wired anew (a test, a restart) starts with no remembered results."""
+    reads: dict[str, SharedRead[Any]] | None = getattr(app.state, "shared_reads", None)
+    if reads is None:
+        reads = app.state.shared_reads = {}
+    return reads.setdefault(name, SharedRead())

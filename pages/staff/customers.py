@@ -87,6 +87,7 @@ class CustomersScreen:
                         f'flat dense no-caps aria-label="Edit {row.name}"').mark(f"edit-{row.ref}")
 
     def edit_dialog(self, row: CustomerRow | None) -> None:
+        self.listing.dialog_host.clear()  # the dialog opened before, closed by now: one at a time, none piling up
         with self.listing.dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-xl gap-3"):
             section_heading("New customer" if row is None else f"Customer {row.ref}")
             with ui.row().classes("w-full gap-3"):

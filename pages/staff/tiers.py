@@ -51,6 +51,7 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
                                     f'flat dense no-caps aria-label="Edit tier {tier.name}"')
 
         def edit_dialog(tier: TierRow | None) -> None:
+            listing.dialog_host.clear()  # the dialog opened before, closed by now: one at a time, none piling up
             with listing.dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
                 section_heading("New tier" if tier is None else f"Tier {tier.name}")
                 name = ui.input("Name", value=tier.name if tier else "").props("outlined maxlength=64").classes("w-full")
