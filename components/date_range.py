@@ -7,6 +7,8 @@ from datetime import date
 
 from nicegui import ui
 
+DATE_PROPS = "type=date outlined stack-label"
+
 
 def _as_date(value: str | None) -> date | None:
     try:
@@ -18,8 +20,9 @@ def _as_date(value: str | None) -> date | None:
 def date_range_inputs(date_from: date | None, date_to: date | None, *, on_change: Callable[..., None],
                       dense: bool = True) -> None:
     """Calls `on_change(date_from=…)` or `on_change(date_to=…)` when either date changes."""
-    props = "type=date outlined stack-label" + (" dense" if dense else "")
     ui.input("From", value=date_from.isoformat() if date_from else "",
-             on_change=lambda e: on_change(date_from=_as_date(e.value))).props(props).classes("w-44")
+             on_change=lambda e: on_change(date_from=_as_date(e.value))).props(DATE_PROPS).props(
+        "dense" if dense else "").classes("w-44")
     ui.input("To", value=date_to.isoformat() if date_to else "",
-             on_change=lambda e: on_change(date_to=_as_date(e.value))).props(props).classes("w-44")
+             on_change=lambda e: on_change(date_to=_as_date(e.value))).props(DATE_PROPS).props(
+        "dense" if dense else "").classes("w-44")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from nicegui import ui
 
+from components.attributes import attrs
 from data.types import ExportStatus
 from services.documents.exports import ExportView
 
@@ -24,13 +25,13 @@ def export_list(exports: Sequence[ExportView], format_time: Callable[[datetime],
                 with ui.row().classes("w-full items-center justify-between gap-2"):
                     ui.label(f"{export.kind.upper()} · {export.invoice_count:,} invoices · "
                              f"{format_time(export.created_at)}").classes("font-medium")  # type: ignore[arg-type]
-                    ui.label(_STATUS_TEXT[export.status] if export.background or export.status != ExportStatus.READY
-                             else "Downloaded").classes("text-sm portal-muted").props(
-                        f'data-export-status="{export.status.value}"')
+                    attrs(ui.label(_STATUS_TEXT[export.status] if export.background or export.status != ExportStatus.READY
+                                   else "Downloaded").classes("text-sm portal-muted"),
+                          {"data-export-status": export.status.value})
                 if export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
                     share = export.progress / max(export.invoice_count, 1)
-                    ui.linear_progress(value=share, show_value=False).props(
-                        f'aria-label="Progress {round(share * 100)} percent" size=10px rounded').classes("w-full")
+                    attrs(ui.linear_progress(value=share, show_value=False).props("size=10px rounded").classes("w-full"),
+                          {"aria-label": f"Progress {round(share * 100)} percent"})
                     ui.label(f"{export.progress:,} of {export.invoice_count:,}").classes("text-xs portal-muted")
                 elif export.status == ExportStatus.READY and export.background:
                     with ui.row().classes("items-center gap-3"):

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from nicegui import ui
 
+from components.attributes import attrs
 from services.auth.passwords import MIN_LENGTH
 
 
 def post_form(action: str, *, hidden: Mapping[str, str] | None = None) -> ui.element:
     """A <form method=post> to `action` with hidden fields; fill it with inputs that carry `name`."""
-    form = ui.element("form").props(f"method=post action={action}")
+    form = attrs(ui.element("form"), {"method": "post", "action": action})
     with form:
         for name, value in (hidden or {}).items():
-            field = ui.element("input")
-            field.props["type"] = "hidden"
-            field.props["name"] = name
-            field.props["value"] = value  # set as data, never parsed as a props string
+            attrs(ui.element("input"), {"type": "hidden", "name": name, "value": value})
     return form
+
+
+SUBMIT_EXPORT_FORM = ("requestAnimationFrame(() => setTimeout("
+                      "() => document.querySelector('[data-export-form]').submit()))")
 
 
 class ExportForm:
@@ -30,17 +31,18 @@ class ExportForm:
         self.form.set_visibility(False)
 
     def submit(self, selection: str, kind: str) -> None:
-        ui.run_javascript(
-            "const f = document.querySelector('[data-export-form]');"
-            f"f.elements.selection.value = {json.dumps(selection)}; f.elements.kind.value = {json.dumps(kind)};"
-            "f.submit();"
-        )
+        # The values travel as element data; the script only submits. It runs a frame later, after Vue
+        # has written the new values into the hidden inputs.
+        for field in self.form.default_slot.children:
+            field.props["value"] = {"selection": selection, "kind": kind}[field.props["name"]]
+        ui.run_javascript(SUBMIT_EXPORT_FORM)
 
 
 def new_password_inputs(label: str, repeat_label: str, *, name: str) -> None:
     """A new password and its repetition (posted as `name` and `repeat`), with the rule as a hint."""
-    ui.input(label, password=True, password_toggle_button=True).props(
-        f'name={name} autocomplete=new-password outlined required minlength={MIN_LENGTH} '
-        f'hint="At least {MIN_LENGTH} characters; a few random words work well"').classes("w-full")
+    attrs(ui.input(label, password=True, password_toggle_button=True).props(
+        "autocomplete=new-password outlined required").classes("w-full"),
+        {"name": name, "minlength": MIN_LENGTH,
+         "hint": f"At least {MIN_LENGTH} characters; a few random words work well"})
     ui.input(repeat_label, password=True).props(
         "name=repeat autocomplete=new-password outlined required").classes("w-full")

@@ -40,21 +40,20 @@ def frame(
     ui.page_title(f"{page_title} · {BRAND_NAME}")
     # A long menu (the staff console) fits the header only on wide screens, as words without icons.
     compact = len(nav) > 5
-    wide = "xl" if compact else "lg"
     drawer = None
     if nav:
-        drawer = ui.left_drawer(value=False, fixed=True).props("overlay bordered").classes(f"{wide}:hidden")
+        drawer = ui.left_drawer(value=False, fixed=True).props("overlay bordered").classes("xl:hidden" if compact else "lg:hidden")
         with drawer:
             _nav_links(nav, current_path, vertical=True)
     with ui.header(elevated=False).classes("portal-header items-center px-4 py-2 gap-2"):
         if drawer is not None:
-            ui.button(icon="menu", on_click=drawer.toggle).props("flat round aria-label='Open menu'").classes(
-                f"{wide}:hidden text-gray-800")
+            ui.button(icon="menu", on_click=drawer.toggle).props("flat round aria-label='Open menu'").classes("text-gray-800").classes(
+                "xl:hidden" if compact else "lg:hidden")
         with ui.link(target="/").classes("portal-brand flex items-center gap-2 text-lg"):
             ui.icon("receipt_long").classes("text-2xl")
             ui.label(BRAND_NAME)
         if nav:
-            with ui.row().classes(f"portal-nav gap-1 ml-6 max-{wide}:hidden"):
+            with ui.row().classes("portal-nav gap-1 ml-6").classes("max-xl:hidden" if compact else "max-lg:hidden"):
                 _nav_links(nav, current_path, vertical=False, icons=not compact)
         ui.space()
         if header_extra is not None:

@@ -48,15 +48,15 @@ def line_items(detail: InvoiceDetail, fmt: Formatter) -> None:
             with ui.element("table").classes("w-full text-sm"):
                 with ui.element("thead").classes("bg-gray-50 text-gray-700"):
                     with ui.element("tr"):
-                        for label, align in [("Description", "text-left"), ("Quantity", "text-right"),
-                                             ("Unit price", "text-right"), ("Tax", "text-right"),
-                                             ("Amount", "text-right")]:
-                            with ui.element("th").classes(f"px-4 py-2 font-semibold {align}").props("scope=col"):
+                        for label, right in [("Description", False), ("Quantity", True), ("Unit price", True),
+                                             ("Tax", True), ("Amount", True)]:
+                            with ui.element("th").classes("px-4 py-2 font-semibold").classes(
+                                    "text-right" if right else "text-left").props("scope=col"):
                                 ui.label(label)
                 with ui.element("tbody"):
                     for line in detail.lines:
                         with ui.element("tr").classes("border-t border-gray-100"):
-                            _td(line.description, "text-left")
+                            _td(line.description, amount=False)
                             _td(f"{fmt.quantity(line.quantity)} {line.unit}".strip())
                             _td(fmt.money(line.unit_price_minor, detail.currency))
                             _td(fmt.percent(line.tax_rate))
@@ -73,8 +73,8 @@ def line_items(detail: InvoiceDetail, fmt: Formatter) -> None:
         totals(detail, fmt)
 
 
-def _td(text: str, align: str = "text-right") -> None:
-    with ui.element("td").classes(f"px-4 py-2 {align} {'tabular-nums' if align == 'text-right' else 'break-words'}"):
+def _td(text: str, *, amount: bool = True) -> None:
+    with ui.element("td").classes("px-4 py-2").classes("text-right tabular-nums" if amount else "text-left break-words"):
         ui.label(text)
 
 

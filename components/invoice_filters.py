@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from nicegui import ui
 
+from components.attributes import attrs
 from components.date_range import date_range_inputs
 from data.types import InvoiceStatus
 from services.invoices.list_query import CUSTOMER_STATUSES, PERIOD_LABELS, InvoiceQuery, Period
@@ -34,8 +35,8 @@ def invoice_filters(query: InvoiceQuery, vendors: Sequence[VendorOption], *,
                  on_change=lambda e: change(number=(e.value or "").strip())).props(
             'outlined dense clearable debounce=400 maxlength=64 inputmode=search '
             'hint="Exact number or its first characters"').classes("grow max-w-md")
-        toggle = ui.button(f"Filters{f' ({active})' if active else ''}", icon="filter_list").props(
-            f'outline no-caps aria-expanded="{str(bool(active)).lower()}" aria-controls="invoice-filters"')
+        toggle = attrs(ui.button(f"Filters{f' ({active})' if active else ''}", icon="filter_list").props(
+            'outline no-caps aria-controls="invoice-filters"'), {"aria-expanded": "true" if active else "false"})
         if query.is_filtered:
             ui.button("Reset", icon="filter_alt_off",
                       on_click=lambda: on_change(InvoiceQuery(sort=query.sort, descending=query.descending,
@@ -67,6 +68,6 @@ def invoice_filters(query: InvoiceQuery, vendors: Sequence[VendorOption], *,
 
     def toggle_panel() -> None:
         panel.set_visibility(not panel.visible)
-        toggle.props(f'aria-expanded="{str(panel.visible).lower()}"')
+        attrs(toggle, {"aria-expanded": "true" if panel.visible else "false"})
 
     toggle.on_click(toggle_panel)

@@ -12,14 +12,16 @@ from datetime import date
 
 from nicegui import ui
 
+from components.attributes import attrs
 from components.status_badge import status_badge
 from services.invoices.list_query import SortKey
 from services.invoices.queries import InvoiceRow
 
-COLUMNS: list[tuple[str, SortKey | None, str]] = [
-    ("Number", SortKey.NUMBER, "text-left"), ("Vendor", None, "text-left"),
-    ("Issued", SortKey.ISSUE_DATE, "text-left"), ("Due", SortKey.DUE_DATE, "text-left"),
-    ("Amount", SortKey.AMOUNT, "text-right"), ("Still due", None, "text-right"), ("Status", SortKey.STATUS, "text-left"),
+# Heading, sort key, and whether the column is right-aligned (amounts).
+COLUMNS: list[tuple[str, SortKey | None, bool]] = [
+    ("Number", SortKey.NUMBER, False), ("Vendor", None, False),
+    ("Issued", SortKey.ISSUE_DATE, False), ("Due", SortKey.DUE_DATE, False),
+    ("Amount", SortKey.AMOUNT, True), ("Still due", None, True), ("Status", SortKey.STATUS, False),
 ]
 
 
@@ -55,12 +57,12 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                     if selectable:
                         with ui.element("th").classes("w-10 px-2").props("scope=col"):
                             ui.label("Select").classes("sr-only")
-                    for label, key, align in COLUMNS:
-                        _header_cell(label, key, align, sort, descending, on_sort)
+                    for label, key, right in COLUMNS:
+                        _header_cell(label, key, right, sort, descending, on_sort)
             with ui.element("tbody"):
                 for row in rows:
-                    with ui.element("tr").classes("border-t border-gray-100 hover:bg-blue-50").props(
-                            f'data-invoice-id="{row.id}"'):
+                    with attrs(ui.element("tr").classes("border-t border-gray-100 hover:bg-blue-50"),
+                               {"data-invoice-id": row.id}):
                         if selectable:
                             with ui.element("td").classes("px-2"):
                                 _checkbox(row, selected, on_select)  # type: ignore[arg-type]
@@ -69,16 +71,16 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                         _cell(row.vendor_name)
                         _cell(fmt.date(row.issue_date))
                         _cell(fmt.date(row.due_date))
-                        _cell(fmt.money(row.total_minor, row.currency), "text-right tabular-nums")
+                        _cell(fmt.money(row.total_minor, row.currency), amount=True)
                         handles[row.id].due = _cell(fmt.money(row.due_minor, row.currency) if row.due_minor
-                                                    else "—", "text-right tabular-nums")
+                                                    else "—", amount=True)
                         with ui.element("td").classes("px-3 py-2"):
                             handles[row.id].badges.append(status_badge(row.status))
     with ui.column().classes("w-full gap-2 md:hidden").props('role="list" aria-label="Invoices"'):
         for row in rows:
-            with ui.link(target=link(row.id)).classes(
-                    "w-full block no-underline text-inherit rounded-lg border border-gray-200 bg-white p-3").props(
-                    f'role="listitem" data-invoice-id="{row.id}"'):
+            with attrs(ui.link(target=link(row.id)).classes(
+                    "w-full block no-underline text-inherit rounded-lg border border-gray-200 bg-white p-3"),
+                    {"role": "listitem", "data-invoice-id": row.id}):
                 with ui.row().classes("w-full items-center justify-between no-wrap"):
                     ui.label(row.number).classes("font-semibold text-blue-800")
                     handles[row.id].badges.append(status_badge(row.status))
@@ -93,24 +95,25 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
 
 
 def _checkbox(row: InvoiceRow, selected: set[int], on_select: Callable[[int, bool], None]) -> None:
-    ui.checkbox(value=row.id in selected, on_change=lambda e: on_select(row.id, bool(e.value))).props(
-        f'dense aria-label="Select invoice {row.number}"')
+    attrs(ui.checkbox(value=row.id in selected, on_change=lambda e: on_select(row.id, bool(e.value))).props("dense"),
+          {"aria-label": f"Select invoice {row.number}"})
 
 
-def _cell(text: str, classes: str = "") -> ui.label:
-    with ui.element("td").classes(f"px-3 py-2 {classes}"):
+def _cell(text: str, *, amount: bool = False) -> ui.label:
+    with ui.element("td").classes("px-3 py-2").classes("text-right tabular-nums" if amount else ""):
         return ui.label(text)
 
 
-def _header_cell(label: str, key: SortKey | None, align: str, sort: SortKey, descending: bool,
+def _header_cell(label: str, key: SortKey | None, right: bool, sort: SortKey, descending: bool,
                  on_sort: Callable[[SortKey], None]) -> None:
     active = key is not None and key == sort
     aria_sort = ("descending" if descending else "ascending") if active else "none"
-    with ui.element("th").classes(f"px-3 py-2 font-semibold {align}").props(f'scope=col aria-sort="{aria_sort}"'):
+    with attrs(ui.element("th").classes("px-3 py-2 font-semibold").classes("text-right" if right else "text-left"),
+               {"scope": "col", "aria-sort": aria_sort}):
         if key is None:
             ui.label(label)
             return
         icon = ("arrow_downward" if descending else "arrow_upward") if active else "unfold_more"
-        ui.button(label, on_click=lambda: on_sort(key)).props(
-            f'flat dense no-caps icon-right="{icon}" aria-label="Sort by {label.lower()}"').classes(
+        attrs(ui.button(label, on_click=lambda: on_sort(key)).props("flat dense no-caps"),
+              {"icon-right": icon, "aria-label": f"Sort by {label.lower()}"}).classes(
             "font-semibold text-gray-800 -mx-2")

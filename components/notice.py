@@ -11,8 +11,8 @@ _STYLES = {
 
 
 def notice(text: str, kind: str = "info") -> ui.row:
-    icon, classes = _STYLES[kind]
-    with ui.row().classes(f"w-full items-center gap-2 p-3 rounded no-wrap {classes}").props('role="alert"') as box:
-        ui.icon(icon).classes("text-xl shrink-0")
+    with ui.row().classes("w-full items-center gap-2 p-3 rounded no-wrap").classes(_STYLES[kind][1]).props(
+            'role="alert"') as box:
+        ui.icon(_STYLES[kind][0]).classes("text-xl shrink-0")
         ui.label(text)
     return box

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from nicegui import ui
 
+from components.attributes import attrs
 from services.notifications.alerts import NotificationView
 
 
@@ -30,7 +31,7 @@ class NotificationBell:
         """Show a new count (and re-read the list if the menu is open)."""
         self.unread = unread
         label = f"Notifications, {unread} unread" if unread else "Notifications"
-        self.button.props(f'aria-label="{label}"')
+        attrs(self.button, {"aria-label": label})
         self.badge.set_text(str(min(unread, 99)) + ("+" if unread > 99 else ""))
         self.badge.set_visibility(unread > 0)
         if self.menu.value:

@@ -2,6 +2,7 @@
 
 from nicegui import ui
 
+from components.attributes import attrs
 from data.types import InvoiceStatus
 from services.invoices.status import STATUS_LABELS
 
@@ -18,11 +19,11 @@ _BASE = "inline-block rounded-full px-2.5 py-0.5 text-xs font-semibold whitespac
 
 
 def status_badge(status: InvoiceStatus) -> ui.label:
-    return ui.label(STATUS_LABELS[status]).classes(f"{_BASE} {_STYLES[status]}").props(f'data-status="{status.value}"')
+    return attrs(ui.label(STATUS_LABELS[status]).classes(_BASE).classes(_STYLES[status]), {"data-status": status.value})
 
 
 def set_status(badge: ui.label, status: InvoiceStatus) -> None:
     """Show another status on an existing badge (live updates change it in place)."""
     badge.set_text(STATUS_LABELS[status])
-    badge.classes(replace=f"{_BASE} {_STYLES[status]}")
-    badge.props(f'data-status="{status.value}"')
+    badge.classes(replace=_BASE).classes(_STYLES[status])
+    attrs(badge, {"data-status": status.value})

@@ -13,6 +13,9 @@ def _amounts(by_currency: dict[str, int], money: Callable[[int, str], str]) -> s
     return " · ".join(money(amount, currency) for currency, amount in sorted(by_currency.items()))
 
 
+_ICON_TONES = {"open": "text-blue-800", "bad": "text-red-800", "good": "text-green-800"}
+
+
 class SummaryCards:
     """The three cards; `update` changes their text in place (cheap for live updates)."""
 
@@ -35,13 +38,13 @@ class SummaryCards:
                overdue_count: int, paid_this_year_by_currency: dict[str, int]) -> None:
         values = [
             (_amounts(open_by_currency, self.money), f"{open_count} unpaid invoice{'s' * (open_count != 1)}",
-             "text-blue-800"),
+             "open"),
             (_amounts(overdue_by_currency, self.money),
              f"{overdue_count} invoice{'s' * (overdue_count != 1)} past due" if overdue_count else "Nothing overdue",
-             "text-red-800" if overdue_count else "text-green-800"),
-            (_amounts(paid_this_year_by_currency, self.money), "payments received this year", "text-green-800"),
+             "bad" if overdue_count else "good"),
+            (_amounts(paid_this_year_by_currency, self.money), "payments received this year", "good"),
         ]
-        for (amount, detail, icon), (amount_text, detail_text, color) in zip(self.labels, values):
+        for (amount, detail, icon), (amount_text, detail_text, tone) in zip(self.labels, values):
             amount.set_text(amount_text)
             detail.set_text(detail_text)
-            icon.classes(replace=f"text-xl {color}")
+            icon.classes(replace="text-xl").classes(_ICON_TONES[tone])

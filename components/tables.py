@@ -44,9 +44,9 @@ def table_row() -> ui.element:
     return ui.element("tr")
 
 
-def cell(text: str | None = None, *, classes: str = "") -> ui.element:
+def cell(text: str | None = None) -> ui.element:
     """A <td>; with `text` it holds that text, otherwise enter it to add elements."""
-    element = ui.element("td").classes(classes)
+    element = ui.element("td")
     if text is not None:
         with element:
             ui.label(text)

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
+from components.attributes import attrs
 from components.forms import ExportForm
 from components.headings import page_heading
 from components.invoice_filters import invoice_filters
@@ -180,11 +181,11 @@ class Dashboard:
         with ui.row().classes("w-full items-center gap-2 justify-end"):
             ui.label(f"{text}:").classes("text-sm portal-muted")
             if self.can_zip:
-                ui.button("ZIP", icon="folder_zip", on_click=lambda: export_form.submit(selection, "zip")).props(
-                    f'outline dense no-caps aria-label="Export {text} as ZIP"')
+                attrs(ui.button("ZIP", icon="folder_zip", on_click=lambda: export_form.submit(selection, "zip")).props(
+                    "outline dense no-caps"), {"aria-label": f"Export {text} as ZIP"})
             if self.can_csv:
-                ui.button("CSV", icon="table_view", on_click=lambda: export_form.submit(selection, "csv")).props(
-                    f'outline dense no-caps aria-label="Export {text} as CSV"')
+                attrs(ui.button("CSV", icon="table_view", on_click=lambda: export_form.submit(selection, "csv")).props(
+                    "outline dense no-caps"), {"aria-label": f"Export {text} as CSV"})
             if self.selected:
                 ui.button("Clear selection", on_click=self.clear_selection).props("flat dense no-caps")
 

@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from components.attributes import attrs
 from components.forms import post_form
 from components.frame import frame
 from components.headings import page_heading
@@ -65,8 +66,8 @@ def enroll_page(request: Request, runtime: PortalRuntime, next: str = "/", error
                 notice("That code did not match. Check that the app shows Invoice Portal and try the newest code.",
                        "negative")
             ui.label("1. Scan this QR code with the app").classes("font-medium")
-            # Our own SVG from segno; it carries no text from users or invoices.
-            ui.html(enrollment.qr_svg, sanitize=False).classes("self-center").props('aria-label="QR code"')
+            attrs(ui.element("img").classes("self-center"),
+                  {"src": enrollment.qr_image, "alt": "QR code for your authenticator app"})
             ui.label("Cannot scan? Enter this key in the app instead:").classes("text-sm portal-muted")
             ui.label(quote_secret_for_display(enrollment.secret)).classes(
                 "font-mono text-base bg-gray-100 rounded p-2 select-all break-all").props('data-testid="totp-secret"')

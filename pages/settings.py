@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
+from components.attributes import attrs
 from components.forms import new_password_inputs, post_form
 from components.headings import page_heading, section_heading
 from components.notice import notice
@@ -97,10 +98,10 @@ def notification_row(runtime: Runtime, principal: Principal, choice: Preference,
         with ui.element("th").classes("text-left pr-6 font-normal").props("scope=row"):
             ui.label(KIND_LABELS[choice.kind])
         with ui.element("td"):
-            in_app = ui.switch(value=choice.in_app).props(f'aria-label="{KIND_LABELS[choice.kind]} in the portal"')
+            in_app = attrs(ui.switch(value=choice.in_app), {"aria-label": f"{KIND_LABELS[choice.kind]} in the portal"})
         with ui.element("td"):
-            email = ui.switch(value=choice.email and email_allowed).props(
-                f'aria-label="{KIND_LABELS[choice.kind]} by e-mail"')
+            email = attrs(ui.switch(value=choice.email and email_allowed),
+                          {"aria-label": f"{KIND_LABELS[choice.kind]} by e-mail"})
             email.set_enabled(email_allowed)
 
     def save() -> None:

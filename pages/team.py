@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from nicegui import ui
 
+from components.attributes import attrs
 from components.dialogs import confirm
 from components.headings import page_heading, section_heading
 from components.invitation_link import invitation_link
@@ -55,9 +56,9 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
                         if member.is_me:
                             ui.badge("You", color="primary")
                         elif member.active:
-                            ui.button("Remove", icon="person_remove",
-                                      on_click=lambda m=member: confirm_removal(m.user_id, m.email)).props(
-                                f'flat no-caps color=negative aria-label="Remove {member.email}"')
+                            attrs(ui.button("Remove", icon="person_remove",
+                                            on_click=lambda m=member: confirm_removal(m.user_id, m.email)).props(
+                                "flat no-caps color=negative"), {"aria-label": f"Remove {member.email}"})
 
         def confirm_removal(user_id: int, email: str) -> None:
             def remove() -> None:

@@ -23,7 +23,8 @@ def _assert_secure(response, *, no_store: bool = True) -> None:  # type: ignore[
     for name, value in EXPECTED.items():
         assert response.headers.get(name) == value, (response.url, name)
     csp = response.headers["content-security-policy"]
-    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"):
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+                      "connect-src 'self';"):  # own origin only: no websocket to any other host
         assert directive in csp
     if no_store:
         assert response.headers["cache-control"] == "no-store", response.url

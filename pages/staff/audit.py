@@ -94,16 +94,16 @@ def audit_page(request: Request, runtime: PortalRuntime) -> None:
         with data_table("Audit rows, newest first", HEADERS):
             for row in page.rows:
                 with table_row():
-                    cell(str(row.seq), classes="font-mono")
-                    cell(fmt.datetime(row.occurred_at), classes="whitespace-nowrap")
+                    cell(str(row.seq), ).classes("font-mono")
+                    cell(fmt.datetime(row.occurred_at), ).classes("whitespace-nowrap")
                     cell(row.user_email or ("system" if row.user_id is None else f"user {row.user_id}"),
-                         classes="break-all")
+                         ).classes("break-all")
                     cell(row.customer_name or "")
-                    cell(row.action, classes="font-mono whitespace-nowrap")
+                    cell(row.action, ).classes("font-mono whitespace-nowrap")
                     with cell():
                         chip(row.outcome, OUTCOME_TONES.get(row.outcome, "neutral"))
                     cell(f"{row.object_type} {row.object_id}" if row.object_type else "")
-                    cell(row.ip or "", classes="font-mono")
+                    cell(row.ip or "", ).classes("font-mono")
                     cell(row.reason or "")
         with ui.row().classes("w-full justify-between items-center"):
             if before is not None:

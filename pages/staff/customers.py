@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
+from components.attributes import attrs
 from components.dialogs import confirm
 from components.headings import page_heading, section_heading
 from components.invitation_link import invitation_link
@@ -68,8 +69,8 @@ class CustomersScreen:
 
     def customer_row(self, row: CustomerRow) -> None:
         with table_row():
-            cell(row.ref, classes="font-mono whitespace-nowrap")
-            cell(row.name, classes="font-medium")
+            cell(row.ref, ).classes("font-mono whitespace-nowrap")
+            cell(row.name, ).classes("font-medium")
             cell(row.tier_name)
             cell(str(row.users))
             cell(self.fmt.date(row.adopted_at.date()) if row.adopted_at else "not yet")
@@ -80,11 +81,11 @@ class CustomersScreen:
                     chip("Invitation sent", "warn")
                 else:
                     chip("Active", "good")
-            with cell(classes="whitespace-nowrap"):
+            with cell().classes("whitespace-nowrap"):
                 ui.link("Users", f"/admin/users?customer={row.id}").classes("text-blue-800 mr-3")
                 if self.is_admin:
-                    ui.button("Edit", on_click=lambda r=row: self.edit_dialog(r)).props(
-                        f'flat dense no-caps aria-label="Edit {row.name}"').mark(f"edit-{row.ref}")
+                    attrs(ui.button("Edit", on_click=lambda r=row: self.edit_dialog(r)).props("flat dense no-caps"),
+                          {"aria-label": f"Edit {row.name}"}).mark(f"edit-{row.ref}")
 
     def edit_dialog(self, row: CustomerRow | None) -> None:
         self.listing.dialog_host.clear()  # the dialog opened before, closed by now: one at a time, none piling up

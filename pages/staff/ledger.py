@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import Request
 from nicegui import run, ui
 
+from components.attributes import attrs
 from components.headings import page_heading, section_heading
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
@@ -56,12 +57,12 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
             with data_table("Ledger sources", SOURCE_HEADERS):
                 for row in rows:
                     with table_row():
-                        cell(row.name, classes="font-mono")
+                        cell(row.name).classes("font-mono")
                         cell(row.kind)
                         with cell():
                             chip(row.health.value, HEALTH_TONES[row.health])
                         cell(fmt.datetime(row.last_success_at) if row.last_success_at else "never",
-                             classes="whitespace-nowrap")
+                             ).classes("whitespace-nowrap")
                         cell(describe_lag(row.lag))
                         cell(f"{row.last_error} ({fmt.datetime(row.last_error_at)})" if row.last_error and
                              row.last_error_at else row.last_error or "—")
@@ -82,18 +83,18 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
             with data_table("Events in quarantine", QUARANTINE_HEADERS):
                 for event in events:
                     with table_row():
-                        cell(fmt.datetime(event.received_at), classes="whitespace-nowrap")
-                        cell(event.source, classes="font-mono")
-                        with cell(classes="font-mono break-all"):
+                        cell(fmt.datetime(event.received_at)).classes("whitespace-nowrap")
+                        cell(event.source).classes("font-mono")
+                        with cell().classes("font-mono break-all"):
                             ui.label(event.event_id)
                             with ui.expansion("Payload").classes("text-xs"):
                                 ui.code(event.payload_preview).classes("text-xs max-w-md whitespace-pre-wrap")
-                        cell(event.event_type or "?", classes="font-mono")
+                        cell(event.event_type or "?").classes("font-mono")
                         cell(event.reason or "")
                         with cell():
                             if is_admin:
-                                ui.button("Replay", icon="replay", on_click=lambda e=event: replay_event(e.id)).props(
-                                    f'flat dense no-caps aria-label="Replay event {event.event_id}"')
+                                attrs(ui.button("Replay", icon="replay", on_click=lambda e=event: replay_event(e.id))
+                                      .props("flat dense no-caps"), {"aria-label": f"Replay event {event.event_id}"})
 
         async def replay_event(inbox_id: int) -> None:
             try:

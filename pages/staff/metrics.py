@@ -9,6 +9,7 @@ from datetime import date
 from fastapi import Request
 from nicegui import ui
 
+from components.attributes import attrs
 from components.date_range import date_range_inputs
 from components.headings import page_heading, section_heading
 from components.notice import notice
@@ -117,7 +118,7 @@ def metric_card(title: str, explanation: str, series: list[MetricSeries], kind: 
     with ui.card().classes("w-full p-4 gap-2"):
         section_heading(title)
         ui.label(explanation).classes("text-sm portal-muted")
-        ui.echart({
+        attrs(ui.echart({
             "animation": False,
             "tooltip": {"trigger": "axis"},
             "legend": {"top": 0, "left": 0, "type": "scroll"},
@@ -127,7 +128,7 @@ def metric_card(title: str, explanation: str, series: list[MetricSeries], kind: 
             "series": [{"type": kind, "name": one.name, "data": [point.value for point in one.points],
                         "connectNulls": False, "itemStyle": {"color": PALETTE[index]}}
                        for index, one in enumerate(series)],
-        }).classes("w-full h-64").props(f'role="img" aria-label="{title} chart; the numbers are below"')
+        }).classes("w-full h-64"), {"role": "img", "aria-label": f"{title} chart; the numbers are below"})
         with ui.expansion("Numbers").classes("w-full text-sm"):
             numbers_table(title, series, labels)
         with ui.row().classes("gap-3"):
@@ -140,7 +141,7 @@ def numbers_table(title: str, series: list[MetricSeries], labels: list[str]) -> 
     with data_table(title, ["Period", *[f"{one.name} ({one.count_label})" for one in series]]):
         for index, label in enumerate(labels):
             with table_row():
-                cell(label, classes="whitespace-nowrap")
+                cell(label, ).classes("whitespace-nowrap")
                 for one in series:
                     point = one.points[index]
                     cell(f"{_value_text(point.value)} ({point.count})")

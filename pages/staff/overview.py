@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
+from components.attributes import attrs
 from components.headings import page_heading, section_heading
 from components.notice import notice
 from components.tables import cell, chip, data_table, table_row
@@ -62,14 +63,14 @@ def overview_page(request: Request, runtime: PortalRuntime) -> None:
             with data_table("Access alerts", ALERT_HEADERS):
                 for alert in rows:
                     with table_row():
-                        cell(fmt.datetime(alert.raised_at), classes="whitespace-nowrap")
-                        with cell(classes="break-all"):
+                        cell(fmt.datetime(alert.raised_at), ).classes("whitespace-nowrap")
+                        with cell().classes("break-all"):
                             ui.link(alert.user_email, f"/admin/audit?user={alert.user_email}").classes("text-blue-800")
                         cell(alert.customer_name or "Staff")
                         with cell():
                             ui.label(KIND_LABELS.get(alert.kind, alert.kind)).classes("font-medium")
                             ui.label(alert.detail).classes("text-xs portal-muted")
-                        with cell(classes="whitespace-nowrap"):
+                        with cell().classes("whitespace-nowrap"):
                             if alert.active(now):
                                 chip(f"Paused until {fmt.datetime(alert.throttled_until)}", "bad")
                             elif alert.resolved_at is not None:
@@ -78,8 +79,8 @@ def overview_page(request: Request, runtime: PortalRuntime) -> None:
                                 chip("Pause over", "neutral")
                         with cell():
                             if alert.resolved_at is None:
-                                ui.button("Release", on_click=lambda a=alert.id: release_alert(a)).props(
-                                    f'flat dense no-caps aria-label="Release alert for {alert.user_email}"')
+                                attrs(ui.button("Release", on_click=lambda a=alert.id: release_alert(a)).props(
+                                    "flat dense no-caps"), {"aria-label": f"Release alert for {alert.user_email}"})
 
         def release_alert(alert_id: int) -> None:
             if not attempt(lambda db: resolve_alert(db, runtime, principal, alert_id)).ok:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
+from components.attributes import attrs
 from components.headings import page_heading, section_heading
 from components.search_list import SearchList
 from components.tables import cell, chip, data_table, table_row
@@ -33,7 +34,7 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
             with data_table("Tiers", HEADERS):
                 for tier in rows:
                     with table_row():
-                        cell(tier.name, classes="font-medium")
+                        cell(tier.name).classes("font-medium")
                         cell("all" if tier.history_months is None else f"{tier.history_months} months")
                         with cell():
                             _yes_no(tier.can_download_pdf)
@@ -47,8 +48,8 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
                         cell(str(tier.customers))
                         with cell():
                             if is_admin:
-                                ui.button("Edit", on_click=lambda t=tier: edit_dialog(t)).props(
-                                    f'flat dense no-caps aria-label="Edit tier {tier.name}"')
+                                attrs(ui.button("Edit", on_click=lambda t=tier: edit_dialog(t)).props(
+                                    "flat dense no-caps"), {"aria-label": f"Edit tier {tier.name}"})
 
         def edit_dialog(tier: TierRow | None) -> None:
             listing.dialog_host.clear()  # the dialog opened before, closed by now: one at a time, none piling up

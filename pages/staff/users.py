@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import Request
 from nicegui import ui
 
+from components.attributes import attrs
 from components.dialogs import confirm
 from components.headings import page_heading
 from components.notice import notice
@@ -48,7 +49,7 @@ def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: 
             with data_table("Users", HEADERS):
                 for row in rows:
                     with table_row():
-                        cell(row.email, classes="whitespace-nowrap")
+                        cell(row.email).classes("whitespace-nowrap")
                         cell(row.display_name)
                         cell(row.role.value.title())
                         cell(row.customer_name or "Staff")
@@ -56,7 +57,7 @@ def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: 
                             status(row)
                         cell("Set up" if row.mfa_enrolled else "Not set up")
                         cell(fmt.datetime(row.last_login_at) if row.last_login_at else "never")
-                        with cell(classes="whitespace-nowrap"):
+                        with cell().classes("whitespace-nowrap"):
                             actions(row)
 
         def actions(row: UserRow) -> None:
@@ -71,30 +72,31 @@ def users_page(request: Request, runtime: PortalRuntime, q: str = "", customer: 
                         listing.refresh()
                 return execute
 
-            props = 'flat dense no-caps aria-label="{} {}"'
+            def labelled(button: ui.button, action: str) -> ui.button:
+                return attrs(button.props("flat dense no-caps"), {"aria-label": f"{action} {row.email}"})
+
             if row.locked(utcnow()):
-                ui.button("Unlock", on_click=run(unlock_user, f"{row.email} can sign in again.")).props(
-                    props.format("Unlock", row.email))
+                labelled(ui.button("Unlock", on_click=run(unlock_user, f"{row.email} can sign in again.")), "Unlock")
             elif row.active:
-                ui.button("Lock", on_click=lambda: confirm(
+                labelled(ui.button("Lock", on_click=lambda: confirm(
                     f"Lock {row.email}?", "They are signed out now and cannot sign in until someone unlocks them.",
-                    "Lock", run(lock_user, f"{row.email} is locked."))).props(props.format("Lock", row.email))
+                    "Lock", run(lock_user, f"{row.email} is locked."))), "Lock")
             if row.mfa_enrolled:
-                ui.button("Reset two-step", on_click=lambda: confirm(
+                labelled(ui.button("Reset two-step", on_click=lambda: confirm(
                     f"Reset two-step verification of {row.email}?",
                     "Their authenticator and recovery codes stop working and they are signed out; the next sign-in "
                     "sets up a new authenticator. Do this only after checking who asks.", "Reset",
-                    run(reset_mfa, f"Two-step verification of {row.email} was reset."))).props(
-                    props.format("Reset two-step verification of", row.email))
+                    run(reset_mfa, f"Two-step verification of {row.email} was reset."))),
+                    "Reset two-step verification of")
             if is_admin and row.active:
-                ui.button("Disable", on_click=lambda: confirm(
+                labelled(ui.button("Disable", on_click=lambda: confirm(
                     f"Disable {row.email}?", "They are signed out now and cannot sign in any more.", "Disable",
                     run(lambda db, rt, actor, user_id: set_user_active(db, rt, actor, user_id, False),
-                        f"{row.email} is disabled."))).props(props.format("Disable", row.email) + " color=negative")
+                        f"{row.email} is disabled."))), "Disable").props("color=negative")
             elif is_admin:
-                ui.button("Enable", on_click=run(lambda db, rt, actor, user_id: set_user_active(db, rt, actor, user_id,
-                                                                                                True),
-                                                 f"{row.email} is enabled.")).props(props.format("Enable", row.email))
+                labelled(ui.button("Enable", on_click=run(
+                    lambda db, rt, actor, user_id: set_user_active(db, rt, actor, user_id, True),
+                    f"{row.email} is enabled.")), "Enable")
 
         listing = SearchList(show_users, search_label="Search by e-mail, name or company", search=q)
         if customer_id is not None:

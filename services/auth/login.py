@@ -26,7 +26,15 @@ from services.auth.sessions import (
     start_session,
     token_hash,
 )
-from services.auth.totp import claim_step, matching_step, new_secret, open_secret, provisioning_uri, qr_svg, seal_secret
+from services.auth.totp import (
+    claim_step,
+    matching_step,
+    new_secret,
+    open_secret,
+    provisioning_uri,
+    qr_image,
+    seal_secret,
+)
 from services.auth.users import normalize_email
 from services.config.keys import DecryptionError, decrypt, encrypt
 from services.config.runtime import Runtime
@@ -69,7 +77,7 @@ class SecondFactorResult:
 class Enrollment:
     secret: str
     uri: str
-    qr_svg: str
+    qr_image: str
 
 
 def sign_in_with_password(
@@ -213,7 +221,7 @@ def begin_enrollment(db: Session, runtime: Runtime, token: str | None, now: date
         db.add(session)
         db.flush()
     uri = provisioning_uri(secret, user.email)
-    return Enrollment(secret=secret, uri=uri, qr_svg=qr_svg(uri))
+    return Enrollment(secret=secret, uri=uri, qr_image=qr_image(uri))
 
 
 def confirm_enrollment(

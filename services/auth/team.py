@@ -15,7 +15,7 @@ from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.passwords import check_new_password, hash_password
 from services.auth.permissions import Capability, customer_access
 from services.auth.sessions import revoke_user_sessions
-from services.auth.users import EMAIL_PATTERN, normalize_email
+from services.auth.users import is_email_address, normalize_email
 from services.config.keys import sha256_hex
 from services.config.runtime import Runtime
 from services.errors import InvalidInput, LimitExceeded, NotFound
@@ -75,7 +75,7 @@ def issue_invitation(db: Session, runtime: Runtime, user: User, created_by: int 
 def invitee_email(email: str) -> str:
     """The e-mail address of someone to invite, normalized, or InvalidInput."""
     email = normalize_email(email)
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+    if not is_email_address(email):
         raise InvalidInput("Enter a valid e-mail address.")
     return email
 

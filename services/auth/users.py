@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
 from data import Customer, Role, User
@@ -12,13 +11,20 @@ from services.errors import InvalidInput, NotFound
 from services.localization.formatting import valid_locale, valid_timezone
 from services.principal import Principal
 
-# Deliberately simple: one @, something on each side, a dot in the domain, no spaces.
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 def normalize_email(email: str) -> str:
     """E-mail addresses compare case-insensitively and without surrounding blanks."""
     return email.strip().lower()
+
+
+def is_email_address(email: str) -> bool:
+    """Whether `email` is an address mail can be sent to, by RFC 5321/5322 syntax as email-validator
+    reads it (no quoted local parts, no control or bidi characters, a real domain form), at most
+    254 characters; no DNS lookup."""
+    try:
+        validate_email(email, check_deliverability=False, allow_quoted_local=False, allow_domain_literal=False)
+    except EmailNotValidError:
+        return False
+    return len(email) <= 254
 
 
 def create_user(
@@ -27,7 +33,7 @@ def create_user(
 ) -> User:
     """A new active user; staff roles take no customer, customer roles need one."""
     email = normalize_email(email)
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+    if not is_email_address(email):
         raise InvalidInput(f"{email!r} is not an e-mail address")
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise InvalidInput(f"a user with e-mail {email} exists already")

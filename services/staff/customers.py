@@ -27,7 +27,7 @@ from services.auth.team import (
     invitee_email,
     issue_invitation,
 )
-from services.auth.users import EMAIL_PATTERN, normalize_email
+from services.auth.users import is_email_address, normalize_email
 from services.config.runtime import Runtime
 from services.errors import InvalidInput, LimitExceeded, NotFound
 from services.principal import Principal
@@ -119,7 +119,7 @@ def _checked_customer(db: Session, data: CustomerInput, customer_id: int | None)
     if not name or len(name) > 200:
         raise InvalidInput("Enter the company name (up to 200 characters).")
     email = normalize_email(data.email) or None
-    if email is not None and (not EMAIL_PATTERN.match(email) or len(email) > 320):
+    if email is not None and not is_email_address(email):
         raise InvalidInput("Enter a valid billing e-mail address or leave it empty.")
     country = data.country.strip().upper() or None
     if country is not None and not COUNTRY_PATTERN.match(country):

@@ -30,6 +30,33 @@ class LiveServer:
     database_url: str
     data_dir: Path
 
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+
+SERVER_ERROR_MARKS = (" ERROR ", "ERROR:", "Traceback (most recent call last)")
+
+
+class WatchedBrowser:
+    """Chromium whose every context reports console errors and uncaught page errors into `errors`
+    (cleared per test by `fail_on_browser_and_server_errors`)."""
+
+    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+        self._browser = browser
+        self.errors: list[str] = []
+
+    def new_context(self, **options):  # type: ignore[no-untyped-def]
+        context = self._browser.new_context(**options)
+        context.on("console", lambda message: self.errors.append(f"console {message.type}: {message.text} "
+                                                                  f"({message.location.get('url', '')})")
+                   if message.type == "error" else None)
+        context.on("weberror", lambda error: self.errors.append(f"page error: {error.error}"))
+        return context
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._browser, name)
+
 
 @dataclass
 class PortalProcess:
@@ -113,8 +140,28 @@ def browser():  # type: ignore[no-untyped-def]
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def fail_on_browser_and_server_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails on any browser console error or uncaught page error, and on any ERROR
+    or traceback the shared live server logged meanwhile (unless marked `expect_error_logs`)."""
+    watched = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
+    server = request.getfixturevalue("live_server") if "live_server" in request.fixturenames else None
+    if watched is not None:
+        watched.errors.clear()
+    log_start = server.log_path.stat().st_size if server is not None and server.log_path.exists() else 0
+    yield
+    problems = list(watched.errors) if watched is not None else []
+    if server is not None and server.log_path.exists():
+        with server.log_path.open("rb") as log:
+            log.seek(log_start)
+            logged = log.read().decode(errors="replace")
+        problems += [line for line in logged.splitlines() if any(mark in line for mark in SERVER_ERROR_MARKS)]
+    if problems and request.node.get_closest_marker("expect_error_logs") is None:
+        pytest.fail("errors while the test ran:\n" + "\n".join(problems[:30]), pytrace=False)
 
 
 @pytest.fixture

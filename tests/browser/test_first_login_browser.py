@@ -24,7 +24,9 @@ def test_first_login_enrols_totp_and_logout_kills_the_cookie(browser, live_serve
     page.wait_for_url("**/login/enroll**")
     secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
     assert len(secret) == 32
-    assert page.locator("svg").first.is_visible()
+    qr = page.get_by_alt_text("QR code for your authenticator app")
+    assert qr.is_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 100")  # the data: SVG loaded under the CSP
     screenshot(page, "enroll-1280")
     page.get_by_label("Verification code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Confirm and continue").click()
