@@ -11,6 +11,7 @@ from services.errors import InvalidInput, NotFound
 from services.localization.formatting import valid_locale, valid_timezone
 from services.principal import Principal
 
+
 def normalize_email(email: str) -> str:
     """E-mail addresses compare case-insensitively and without surrounding blanks."""
     return email.strip().lower()
