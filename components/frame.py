@@ -59,11 +59,12 @@ def frame(
         if header_extra is not None:
             header_extra()
         if account is not None:
-            with ui.link(target="/settings").classes("no-underline text-inherit max-sm:hidden").props(
+            with ui.link(target="/settings").classes("no-underline text-inherit max-sm:hidden min-w-0").props(
                     'aria-label="Your settings"'):
-                with ui.column().classes("gap-0 items-end"):
-                    ui.label(account.name).classes("text-sm font-medium")
-                    ui.label(account.detail).classes("text-xs portal-muted")
+                # Names come from people: a long one is cut short here (the whole name is on /settings).
+                with ui.column().classes("gap-0 items-end max-w-56 min-w-0"):
+                    ui.label(account.name).classes("text-sm font-medium truncate max-w-full")
+                    ui.label(account.detail).classes("text-xs portal-muted truncate max-w-full")
         if sign_out_action:
             with post_form(sign_out_action):
                 ui.button("Sign out", icon="logout").props("type=submit flat no-caps").classes("text-gray-800")
