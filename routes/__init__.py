@@ -6,6 +6,7 @@ from fastapi.responses import PlainTextResponse
 
 from routes import auth, documents, exports, health, ledger_api, staff_downloads
 from routes.access_gate import AccessGate
+from routes.body_limits import BodyLimitMiddleware
 from routes.security_headers import SecurityHeadersMiddleware, security_headers
 from services.errors import PortalError
 from web.refusals import portal_error_answer
@@ -20,8 +21,10 @@ def register_routes(app: FastAPI) -> None:
     app.include_router(ledger_api.router)
     app.include_router(staff_downloads.router)
     app.add_exception_handler(PortalError, portal_error_answer)
-    # Added last = runs first: headers wrap everything, the gate guards everything inside.
+    # Added last = runs first: headers wrap everything, bodies are counted before anything inside
+    # reads them, the gate guards everything inside.
     app.add_middleware(AccessGate)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(500)

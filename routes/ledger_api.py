@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from services.config.settings import ledger_webhook_secret
 from services.ledger.pipeline import ingest
-from services.ledger.schema import LedgerEvent
+from services.ledger.schema import MAX_JSON_DEPTH, LedgerEvent, nested_too_deeply
 from services.ledger.signature import HEADER, SignatureError, verify
 from web.dependencies import PortalRuntime
 
@@ -41,21 +41,21 @@ class PushResult(BaseModel):
                              {"type": "object", "properties": {"events": {"type": "array"}}}]}}}}},
 )
 async def push_events(request: Request, runtime: PortalRuntime) -> JSONResponse:
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > runtime.settings.ledger_max_push_bytes:
-        return JSONResponse({"detail": "the body is too large; send smaller batches"}, status_code=413)
-    body = await request.body()
-    if len(body) > runtime.settings.ledger_max_push_bytes:
-        return JSONResponse({"detail": "the body is too large; send smaller batches"}, status_code=413)
+    body = await request.body()  # at most ledger_max_push_bytes: routes.body_limits counts it as it arrives
     try:
         verify(ledger_webhook_secret(runtime.settings, runtime.secret_key), request.headers.get(HEADER), body,
                time.time())
     except SignatureError as error:
         return JSONResponse({"detail": str(error)}, status_code=401)
+    too_deep = JSONResponse({"detail": f"the JSON nests deeper than {MAX_JSON_DEPTH} levels"}, status_code=400)
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return JSONResponse({"detail": "the body is not JSON"}, status_code=400)
+    except RecursionError:  # deeper than Python's parser goes
+        return too_deep
+    if nested_too_deeply(document):
+        return too_deep
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         events = document["events"]
     elif isinstance(document, dict):

@@ -19,6 +19,21 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128, strip
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+MAX_JSON_DEPTH = 32  # an event nests 4 levels; far deeper JSON is an attack on the parser or the stack
+
+
+def nested_too_deeply(document: object, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests deeper than `limit` arrays and objects (walked without recursion)."""
+    stack: list[tuple[object, int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
 def _finite_amount(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")

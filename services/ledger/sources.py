@@ -23,6 +23,7 @@ from services.config.runtime import Runtime
 from services.config.settings import LedgerSourceConfig
 from services.ledger.apply import record_source_failure
 from services.ledger.pipeline import ingest
+from services.ledger.schema import MAX_JSON_DEPTH, nested_too_deeply
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -55,8 +56,10 @@ def fetch_http(config: LedgerSourceConfig, cursor: str | None) -> tuple[list[obj
         raise SourceError(f"the ledger answered HTTP {response.status_code}")
     try:
         document = response.json()
-    except ValueError as error:
-        raise SourceError("the ledger's answer is not JSON") from error
+    except (ValueError, RecursionError) as error:
+        raise SourceError("the ledger's answer is not JSON (or nests too deeply)") from error
+    if nested_too_deeply(document):
+        raise SourceError(f"the ledger's answer nests deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
         raise SourceError('the ledger answer has no "events" list')
     next_cursor = document.get("next_cursor")
@@ -79,9 +82,12 @@ def fetch_sql(config: LedgerSourceConfig, cursor: str | None) -> tuple[list[obje
     events: list[object] = []
     for _seq, payload in rows:
         try:
-            events.append(json.loads(payload))
-        except (TypeError, ValueError):
-            events.append({"unparsable_payload": str(payload)[:10_000]})  # quarantined with its reason
+            event = json.loads(payload)
+        except (TypeError, ValueError, RecursionError):
+            event = None
+        if event is None or nested_too_deeply(event):
+            event = {"unparsable_payload": str(payload)[:10_000]}  # quarantined with its reason
+        events.append(event)
     return events, (str(rows[-1][0]) if rows else cursor)
 
 
