@@ -34,6 +34,7 @@ class LedgerInbox(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("source", "event_id"),
         sa.Index("ix_ledger_inbox_status_received", "status", "received_at"),
+        sa.Index("ix_ledger_inbox_flag_received", "flag", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -43,5 +44,7 @@ class LedgerInbox(SQLModel, table=True):
     status: InboxStatus = Field(sa_type=enum_column(InboxStatus))
     payload: str = Field(sa_type=sa.Text)
     error: str | None = Field(default=None, max_length=2000)
+    # Applied, but staff should look (an overpayment): shown in sync health with the note in `error`.
+    flag: str | None = Field(default=None, max_length=32)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -185,3 +185,76 @@ async def test_oversized_pushes_are_refused_before_parsing(user: SimUser, runtim
     body = json.dumps({"events": [invoice_event(f"b{n}", customer_ref="C-100", vendor_code="NCS")
                                   for n in range(20)]}).encode()
     assert (await _push(user, runtime, body)).status_code == 413
+
+
+def _reason(session: Session, event_id: str) -> str:
+    session.expire_all()
+    row = session.exec(select(LedgerInbox).where(LedgerInbox.event_id == event_id)).one()
+    assert row.status == InboxStatus.QUARANTINED, (event_id, row.status)
+    return row.error or ""
+
+
+def test_out_of_range_and_unwanted_events_are_quarantined_and_the_rest_applies(  # type: ignore[no-untyped-def]
+        session: Session, runtime: Runtime, ledger_world) -> None:
+    huge_line = {"description": "Huge", "quantity": "1e13", "unit": "h", "unit_price": "1e13", "tax_rate": "19"}
+    large_total = [{"description": "Large", "quantity": "700000", "unit": "h", "unit_price": "700000",
+                    "tax_rate": "19"}] * 2
+    naive = invoice_event("naive", customer_ref="C-100", vendor_code="NCS", event_id="naive")
+    naive["occurred_at"] = "2026-11-26T10:00:00"
+    batch = [
+        invoice_event("huge", customer_ref="C-100", vendor_code="NCS", lines=[huge_line], event_id="huge"),
+        invoice_event("large", customer_ref="C-100", vendor_code="NCS", lines=large_total, event_id="large"),
+        naive,
+        invoice_event("xyz", customer_ref="C-100", vendor_code="NCS", currency="XYZ", event_id="xyz"),
+        invoice_event("good", customer_ref="C-100", vendor_code="NCS", event_id="good"),
+    ]
+    result = ingest(runtime, SOURCE, batch)
+    assert (result.applied, result.quarantined) == (1, 4)
+    assert "quantity" in _reason(session, "huge") and "larger than" in _reason(session, "huge")
+    assert "invoice total is larger than" in _reason(session, "large")
+    assert "needs a time zone" in _reason(session, "naive")
+    assert "not an ISO 4217 currency" in _reason(session, "xyz")
+    assert session.exec(select(Invoice.external_id)).all() == ["good"]
+
+
+def test_an_update_cannot_move_an_invoice_to_another_customer(session: Session, runtime: Runtime,  # type: ignore[no-untyped-def]
+                                                              ledger_world) -> None:
+    ingest(runtime, SOURCE, [invoice_event("i1", customer_ref="C-100", vendor_code="NCS")])
+    moved = invoice_event("i1", customer_ref="C-200", vendor_code="NCS", version=2, type_="invoice.updated",
+                          event_id="move")
+    assert ingest(runtime, SOURCE, [moved]).quarantined == 1
+    assert "cannot move invoice 'i1' to another customer" in _reason(session, "move")
+    session.expire_all()
+    invoice = session.exec(select(Invoice).where(Invoice.external_id == "i1")).one()
+    assert (invoice.customer_id, invoice.version) == (ledger_world["customer"].id, 1)
+
+
+def test_a_void_must_raise_the_version(session: Session, runtime: Runtime, ledger_world) -> None:  # type: ignore[no-untyped-def]
+    ingest(runtime, SOURCE, [invoice_event("i1", customer_ref="C-100", vendor_code="NCS", version=3)])
+    same = invoice_event("i1", customer_ref="C-100", vendor_code="NCS", version=3, type_="invoice.voided",
+                         event_id="void-same")
+    assert ingest(runtime, SOURCE, [same]).quarantined == 1
+    assert "a void must raise the version (the invoice is at version 3)" in _reason(session, "void-same")
+    older = invoice_event("i1", customer_ref="C-100", vendor_code="NCS", version=2, type_="invoice.voided")
+    assert ingest(runtime, SOURCE, [older]).older_ignored == 1
+    newer = invoice_event("i1", customer_ref="C-100", vendor_code="NCS", version=4, type_="invoice.voided")
+    assert ingest(runtime, SOURCE, [newer]).applied == 1
+    session.expire_all()
+    assert session.exec(select(Invoice.status).where(Invoice.external_id == "i1")).one() == InvoiceStatus.VOID
+
+
+def test_a_payment_above_the_amount_due_applies_and_is_flagged_for_staff(session: Session, runtime: Runtime,  # type: ignore[no-untyped-def]
+                                                                         ledger_world, make: Factory) -> None:
+    from services.staff.sync_health import flagged_events
+    from tests.factories import principal_for
+
+    ingest(runtime, SOURCE, [invoice_event("i1", customer_ref="C-100", vendor_code="NCS"),
+                             payment_event("p1", "i1", "200.00", event_id="p-first"),
+                             payment_event("p2", "i1", "100.00", event_id="p-over")])
+    session.expire_all()
+    invoice = session.exec(select(Invoice).where(Invoice.external_id == "i1")).one()
+    assert (invoice.amount_paid_minor, invoice.status) == (30000, InvoiceStatus.PAID)
+    admin = principal_for(make.user(role=Role.ADMIN, email="ledger-admin@portal.example"))
+    flagged = flagged_events(session, admin)
+    assert [(event.event_id, event.flag) for event in flagged] == [("p-over", "overpayment")]
+    assert flagged[0].note == "overpaid: 300.00 EUR received for a total of 238.00 EUR"

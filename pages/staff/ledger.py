@@ -14,7 +14,7 @@ from components.tables import cell, chip, data_table, table_row
 from data.types import Role
 from services.errors import PortalError
 from services.ledger.pipeline import replay
-from services.staff.sync_health import Health, quarantined_events, source_health
+from services.staff.sync_health import Health, flagged_events, quarantined_events, source_health
 from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.viewer_format import formatter_for
@@ -24,6 +24,7 @@ HEALTH_TONES = {Health.HEALTHY: "good", Health.PUSH: "good", Health.STALE: "warn
 SOURCE_HEADERS = ("Source", "Kind", "Health", "Last success", "Lag", "Last error", "Failures in a row",
                   "Events applied", "In quarantine")
 QUARANTINE_HEADERS = ("Received", "Source", "Event", "Type", "Why it was refused", "")
+FLAGGED_HEADERS = ("Received", "Source", "Event", "Type", "What to look at")
 
 
 def describe_lag(lag: timedelta | None) -> str:
@@ -96,6 +97,25 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
                                 attrs(ui.button("Replay", icon="replay", on_click=lambda e=event: replay_event(e.id))
                                       .props("flat dense no-caps"), {"aria-label": f"Replay event {event.event_id}"})
 
+        def flagged() -> None:
+            with runtime.unit_of_work() as db:
+                events = flagged_events(db, principal)
+            if not events:
+                notice("No applied event needs a look: no invoice was paid more than its total.", "positive")
+                return
+            ui.label("These events were applied as the ledger sent them; check them with the customer or in the "
+                     "ledger (a refund or a credit may be due).").classes("text-sm portal-muted")
+            with data_table("Applied events to look at", FLAGGED_HEADERS):
+                for event in events:
+                    with table_row():
+                        cell(fmt.datetime(event.received_at)).classes("whitespace-nowrap")
+                        cell(event.source).classes("font-mono")
+                        cell(event.event_id).classes("font-mono break-all")
+                        cell(event.event_type or "?").classes("font-mono")
+                        with cell():
+                            chip(event.flag, "warn")
+                            ui.label(event.note or "").classes("text-sm")
+
         async def replay_event(inbox_id: int) -> None:
             try:
                 reason = await run.io_bound(replay, runtime, principal, inbox_id)
@@ -117,4 +137,6 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
         sources()
         section_heading("Quarantine")
         quarantine()
+        section_heading("Applied, to look at")
+        flagged()
         guard.timer(10.0, sources.refresh)

@@ -37,7 +37,7 @@ from data.db import begin_write
 from services.errors import InvalidInput
 from services.invoices.status import derive_status
 from services.ledger.schema import PAYMENT_STATUS_FOR, EventType, InvoiceIn, LedgerEvent
-from services.money import line_amounts, to_minor
+from services.money import line_amounts, to_decimal, to_minor
 
 MAX_PAYLOAD_CHARS = 1_000_000
 
@@ -98,9 +98,10 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
             result.duplicates += 1
             continue
 
-        def inbox_row(event_type_: str, error: str | None, event_id: str = event_id, text: str = text) -> LedgerInbox:
+        def inbox_row(event_type_: str, note: str | None, flag: str | None, event_id: str = event_id,
+                      text: str = text) -> LedgerInbox:
             return LedgerInbox(source=source, event_id=event_id, event_type=event_type_, status=InboxStatus.APPLIED,
-                               payload=text, applied_at=utcnow(), error=error)
+                               payload=text, applied_at=utcnow(), error=note, flag=flag)
 
         outcome = _try_apply(db, source, raw, text, today, lookups, inbox_row)
         if outcome.reason is not None:
@@ -115,6 +116,9 @@ def apply_batch(db: Session, source: str, raw_events: list[object], *, today: da
     return result
 
 
+OVERPAYMENT_FLAG = "overpayment"
+
+
 @dataclass(frozen=True)
 class _Outcome:
     change: Change | None = None
@@ -124,9 +128,9 @@ class _Outcome:
 
 
 def _try_apply(db: Session, source: str, raw: object, text: str, today: date, lookups: _Lookups,
-               inbox_row: Callable[[str, str | None], LedgerInbox]) -> _Outcome:
+               inbox_row: Callable[[str, str | None, str | None], LedgerInbox]) -> _Outcome:
     """Validate and apply one event in a savepoint together with its inbox row (from `inbox_row`,
-    given the event type and a note); a refusal rolls the savepoint back and says why."""
+    given the event type, a note and a flag for staff); a refusal rolls the savepoint back and says why."""
     if len(text) > MAX_PAYLOAD_CHARS:
         return _Outcome(reason="the event is larger than 1 MB")
     try:
@@ -136,13 +140,16 @@ def _try_apply(db: Session, source: str, raw: object, text: str, today: date, lo
     event_type = event.type.value
     try:
         with db.begin_nested():
-            change, older = _apply_event(db, source, event, today, lookups)
-            db.add(inbox_row(event_type, "older version ignored" if older else None))
+            change, older, overpaid = _apply_event(db, source, event, today, lookups)
+            note = "older version ignored" if older else overpaid
+            db.add(inbox_row(event_type, note, OVERPAYMENT_FLAG if overpaid else None))
             db.flush()
     except (Rejected, InvalidInput) as error:
         return _Outcome(event_type=event_type, reason=str(error))
     except (sa.exc.IntegrityError, sa.exc.DataError) as error:
         return _Outcome(event_type=event_type, reason=f"refused by the database ({type(error.orig).__name__})")
+    except OverflowError:  # a number the schema's bounds should have caught, too large for the database
+        return _Outcome(event_type=event_type, reason="a number is too large to store")
     return _Outcome(change, older, event_type)
 
 
@@ -156,8 +163,9 @@ def replay_quarantined(db: Session, row: LedgerInbox, today: date) -> tuple[Chan
     except ValueError:
         return None, row.error or "the stored payload is not JSON"
 
-    def mark_replayed(event_type: str, note: str | None) -> LedgerInbox:
+    def mark_replayed(event_type: str, note: str | None, flag: str | None) -> LedgerInbox:
         row.status, row.event_type, row.applied_at, row.error = InboxStatus.REPLAYED, event_type, utcnow(), note
+        row.flag = flag
         return row
 
     outcome = _try_apply(db, row.source, raw, row.payload, today, _Lookups(db), mark_replayed)
@@ -210,16 +218,17 @@ class _Lookups:
 
 
 def _apply_event(db: Session, source: str, event: LedgerEvent, today: date,
-                 lookups: _Lookups | None = None) -> tuple[Change | None, bool]:
-    """The event's effect; (change, older_ignored)."""
+                 lookups: _Lookups | None = None) -> tuple[Change | None, bool, str | None]:
+    """The event's effect: (change, older version ignored, what staff should know of an overpayment)."""
     if event.type in (EventType.INVOICE_ISSUED, EventType.INVOICE_UPDATED):
         assert event.invoice is not None
-        return _upsert_invoice(db, source, event.invoice, today, lookups or _Lookups(db))
+        return *_upsert_invoice(db, source, event.invoice, today, lookups or _Lookups(db)), None
     if event.type == EventType.INVOICE_VOIDED:
         assert event.invoice is not None
-        return _void_invoice(db, source, event.invoice, today)
+        return *_void_invoice(db, source, event.invoice, today), None
     assert event.payment is not None
-    return _apply_payment(db, source, event, today), False
+    change, overpaid = _apply_payment(db, source, event, today)
+    return change, False, overpaid
 
 
 def _find_invoice(db: Session, source: str, external_id: str) -> Invoice | None:
@@ -234,6 +243,11 @@ def _upsert_invoice(db: Session, source: str, data: InvoiceIn, today: date,
     customer_id = lookups.customer_id(data.customer_ref)
     if customer_id is None:
         raise Rejected(f"no customer with reference {data.customer_ref!r}")
+    if existing is not None and existing.customer_id != customer_id:
+        # Another customer's people would see it, and its own would lose it: a ledger mistake to fix
+        # there (void it and issue a new invoice), never to apply silently.
+        raise Rejected(f"an update cannot move invoice {data.external_id!r} to another customer "
+                       f"({data.customer_ref!r})")
     vendor_id = lookups.vendor_id(data.vendor_code)
     if vendor_id is None:
         raise Rejected(f"no vendor with code {data.vendor_code!r}")
@@ -284,6 +298,8 @@ def _void_invoice(db: Session, source: str, data: InvoiceIn, today: date) -> tup
         raise Rejected(f"no invoice {data.external_id!r} from {source!r} to void")
     if invoice.version > data.version:
         return None, True
+    if invoice.version == data.version:
+        raise Rejected(f"a void must raise the version (the invoice is at version {invoice.version})")
     old_status = invoice.status
     invoice.status = InvoiceStatus.VOID
     invoice.version = data.version
@@ -309,7 +325,8 @@ def _status(db: Session, invoice: Invoice, today: date) -> InvoiceStatus:
                          refunded=refunded)
 
 
-def _apply_payment(db: Session, source: str, event: LedgerEvent, today: date) -> Change:
+def _apply_payment(db: Session, source: str, event: LedgerEvent, today: date) -> tuple[Change, str | None]:
+    """The payment's change, and a note for staff when the invoice is now paid more than its total."""
     data = event.payment
     assert data is not None
     invoice = _find_invoice(db, source, data.invoice_external_id)
@@ -339,7 +356,11 @@ def _apply_payment(db: Session, source: str, event: LedgerEvent, today: date) ->
     db.add(invoice)
     db.flush()
     assert invoice.id is not None
-    return Change(invoice.id, invoice.customer_id, invoice.number, "payment", old_status, invoice.status, status)
+    overpaid = None
+    if invoice.amount_paid_minor > invoice.total_minor:
+        overpaid = (f"overpaid: {to_decimal(invoice.amount_paid_minor, invoice.currency)} {invoice.currency} received "
+                    f"for a total of {to_decimal(invoice.total_minor, invoice.currency)} {invoice.currency}")
+    return Change(invoice.id, invoice.customer_id, invoice.number, "payment", old_status, invoice.status, status), overpaid
 
 
 def record_source_failure(db: Session, source: str, error: str) -> LedgerCursor:

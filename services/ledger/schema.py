@@ -10,13 +10,37 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Literal
 
+from babel.numbers import is_currency
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from data.types import PaymentMethod, PaymentStatus
 
 Text = Annotated[str, StringConstraints(max_length=1000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# Bounds that keep every amount, and every sum of them in minor units, far inside a 64-bit integer
+# (SQLite's and PostgreSQL's BIGINT): an event beyond them is quarantined, never half-applied.
+MAX_AMOUNT = Decimal("1e12")  # a unit price, payment, line or invoice total, in major units
+MAX_QUANTITY = 1_000_000_000
+
+
+def _iso_currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_currency),
+                     Field(description="an ISO 4217 currency code such as EUR")]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone (e.g. 2026-11-26T10:00:00Z)")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_aware),
+                    Field(description="an ISO 8601 instant with its zone, e.g. 2026-11-26T10:00:00Z")]
 
 
 MAX_JSON_DEPTH = 32  # an event nests 4 levels; far deeper JSON is an attack on the parser or the stack
@@ -39,8 +63,8 @@ def _finite_amount(value: Decimal) -> Decimal:
         raise ValueError("must be a finite number")
     if value < 0:
         raise ValueError("must not be negative")
-    if value > Decimal("1e13"):
-        raise ValueError("is too large")
+    if value > MAX_AMOUNT:
+        raise ValueError(f"is larger than {MAX_AMOUNT:,f}")
     return value
 
 
@@ -58,14 +82,32 @@ class EventType(str, Enum):
     PAYMENT_REFUNDED = "payment.refunded"
 
 
+def _bounded_quantity(value: Decimal) -> Decimal:
+    if value > MAX_QUANTITY:
+        raise ValueError(f"is larger than {MAX_QUANTITY:,}")
+    return value
+
+
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Text = Field(min_length=1)
-    quantity: Amount
+    quantity: Annotated[Amount, AfterValidator(_bounded_quantity),
+                        Field(description=f"a decimal string, at most {MAX_QUANTITY:,}")]
     unit: Annotated[str, StringConstraints(max_length=16)] = ""
     unit_price: Amount
     tax_rate: Annotated[Decimal, Field(ge=0, le=100, description="percent, e.g. 19")]
+
+    @property
+    def gross(self) -> Decimal:
+        """The line with its tax, in major units (unrounded)."""
+        return self.quantity * self.unit_price * (1 + self.tax_rate / 100)
+
+    @model_validator(mode="after")
+    def _bounded_total(self) -> LineIn:
+        if self.gross > MAX_AMOUNT:
+            raise ValueError(f"quantity × unit price with tax is larger than {MAX_AMOUNT:,f}")
+        return self
 
 
 class InvoiceIn(BaseModel):
@@ -89,6 +131,8 @@ class InvoiceIn(BaseModel):
     def _dates_in_order(self) -> InvoiceIn:
         if self.due_date < self.issue_date:
             raise ValueError("due_date is before issue_date")
+        if sum(line.gross for line in self.lines) > MAX_AMOUNT:
+            raise ValueError(f"the invoice total is larger than {MAX_AMOUNT:,f}")
         return self
 
 
@@ -100,15 +144,8 @@ class PaymentIn(BaseModel):
     amount: Amount
     currency: Currency
     method: PaymentMethod = PaymentMethod.BANK_TRANSFER
-    received_at: datetime
+    received_at: Instant
     reference: Annotated[str, StringConstraints(max_length=200)] = ""
-
-    @field_validator("received_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("needs a time zone (e.g. 2026-11-26T10:00:00Z)")
-        return value
 
     @field_validator("amount")
     @classmethod
@@ -126,7 +163,7 @@ class LedgerEvent(BaseModel):
 
     event_id: ShortText
     type: EventType
-    occurred_at: datetime
+    occurred_at: Instant
     invoice: InvoiceIn | None = None
     payment: PaymentIn | None = None
 

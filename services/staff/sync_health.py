@@ -1,5 +1,5 @@
 """How the ledger import is doing, for staff: per source the last success, the lag and the last
-error, and the events waiting in quarantine."""
+error, the events waiting in quarantine, and applied events staff should look at (overpayments)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,27 @@ class QuarantinedEvent:
     reason: str | None
     received_at: datetime
     payload_preview: str
+
+
+@dataclass(frozen=True)
+class FlaggedEvent:
+    """An event that was applied but needs a person's eye: `note` says why."""
+
+    source: str
+    event_id: str
+    event_type: str | None
+    flag: str
+    note: str | None
+    received_at: datetime
+
+
+def flagged_events(db: Session, actor: Principal, limit: int = 100) -> list[FlaggedEvent]:
+    """Applied events with a flag (say, a payment above the amount due), newest first."""
+    require_staff(actor)
+    rows = db.exec(select(LedgerInbox).where(col(LedgerInbox.flag).is_not(None))
+                   .order_by(col(LedgerInbox.received_at).desc(), col(LedgerInbox.id).desc()).limit(limit)).all()
+    return [FlaggedEvent(row.source, row.event_id, row.event_type, row.flag or "", row.error, row.received_at)
+            for row in rows]
 
 
 def source_health(db: Session, actor: Principal, settings: Settings, now: datetime | None = None) -> list[SourceHealth]:
