@@ -1,7 +1,8 @@
-"""Publish/subscribe of live changes, per customer, within one process or across several.
+"""Publish/subscribe of live changes, per customer, within one process or across several; and of
+sessions that ended, so that pages left open stop at once.
 
 Services publish after commit; each open page subscribes for its own customer and gets only
-that customer's events. Callbacks must be quick and thread-safe (pages hand the work to their
+that customer's events, and for its own user's sessions ending. Callbacks must be quick and thread-safe (pages hand the work to their
 own event loop); a failing callback is dropped, never allowed to break the publisher.
 
 With one process the bus delivers directly. With several (PORTAL_REDIS_URL set), `RedisRelay`
@@ -52,12 +53,36 @@ class LiveEvent:
                    payment_status=PaymentStatus(data["payment_status"]) if data.get("payment_status") else None)
 
 
+@dataclass(frozen=True)
+class SessionsEnded:
+    """Sessions of `user_id` ended (signed out, revoked, locked): `session_id` alone, or all of
+    the user's but `kept_session_id` when `session_id` is None."""
+
+    user_id: int
+    session_id: int | None = None
+    kept_session_id: int | None = None
+
+    def covers(self, session_id: int) -> bool:
+        if self.session_id is not None:
+            return session_id == self.session_id
+        return session_id != self.kept_session_id
+
+    def to_json(self) -> str:
+        return json.dumps({"sessions_ended": asdict(self)})
+
+
+# The key under which a database session's `info` carries the runtime's bus, so that services can
+# announce what they committed (see services.auth.sessions).
+EVENTS_INFO = "portal_live_events"
+
 Subscriber = Callable[[LiveEvent], None]
+SessionSubscriber = Callable[[SessionsEnded], None]
 
 
 class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[int, list[Subscriber]] = defaultdict(list)
+        self._session_subscribers: dict[int, list[SessionSubscriber]] = defaultdict(list)
         self._lock = threading.Lock()
         self.relay: RedisRelay | None = None  # set while a RedisRelay runs
 
@@ -72,6 +97,34 @@ class EventBus:
                     self._subscribers[customer_id].remove(callback)
 
         return unsubscribe
+
+    def subscribe_sessions(self, user_id: int, callback: SessionSubscriber) -> Callable[[], None]:
+        """Hear when sessions of the user end; call the returned function to stop."""
+        with self._lock:
+            self._session_subscribers[user_id].append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._session_subscribers.get(user_id, []):
+                    self._session_subscribers[user_id].remove(callback)
+
+        return unsubscribe
+
+    def publish_sessions_ended(self, ended: SessionsEnded) -> None:
+        """Tell every process's pages of the user (this one's at once, before the relay round trip)."""
+        self.deliver_sessions_ended(ended)
+        relay = self.relay
+        if relay is not None:
+            relay.send(ended)
+
+    def deliver_sessions_ended(self, ended: SessionsEnded) -> None:
+        with self._lock:
+            callbacks = list(self._session_subscribers.get(ended.user_id, []))
+        for callback in callbacks:
+            try:
+                callback(ended)
+            except Exception:  # noqa: BLE001 - one broken page must not stop the others
+                log.exception("session-end subscriber failed")
 
     def publish(self, event: LiveEvent) -> None:
         """Deliver to every subscriber of the customer, in every process when a relay is attached."""
@@ -97,6 +150,7 @@ class EventBus:
         """Forget every subscriber (tests; a process shutting down)."""
         with self._lock:
             self._subscribers.clear()
+            self._session_subscribers.clear()
 
     def subscriber_count(self, customer_id: int | None = None) -> int:
         with self._lock:
@@ -120,7 +174,7 @@ class RedisRelay:
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
 
-    def send(self, event: LiveEvent) -> bool:
+    def send(self, event: LiveEvent | SessionsEnded) -> bool:
         """Publish to every process (this one included); False when Redis is unreachable."""
         try:
             self._publisher.publish(self.channel, event.to_json())
@@ -171,6 +225,15 @@ class RedisRelay:
 
     def _deliver(self, data: bytes) -> None:
         try:
+            document = json.loads(data)
+            if isinstance(document, dict) and "sessions_ended" in document:
+                fields = document["sessions_ended"]
+                self.target.deliver_sessions_ended(SessionsEnded(
+                    user_id=int(fields["user_id"]),
+                    session_id=int(fields["session_id"]) if fields.get("session_id") is not None else None,
+                    kept_session_id=(int(fields["kept_session_id"]) if fields.get("kept_session_id") is not None
+                                     else None)))
+                return
             event = LiveEvent.from_json(data)
         except (ValueError, KeyError, TypeError):
             log.warning("live events: ignored a malformed message on %s", self.channel)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pyotp
 import pytest
 from nicegui import ui
@@ -101,3 +103,34 @@ async def test_new_invoices_are_announced_and_shown_on_request(user: SimUser, se
     await user.should_see("1 unpaid invoice", retries=30)
     user.find("Show").click()
     await user.should_see("INV-NEW-1")
+
+
+async def test_a_page_whose_session_was_revoked_reads_nothing_more(user: SimUser, session: Session,
+                                                                  runtime: Runtime, make: Factory,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import pages.dashboard
+    import web.layout
+    from services.auth.sessions import revoke_user_sessions
+
+    customer = make.customer(ref="C-GONE")
+    make.vendor(code="NCS")
+    owner = make.user(role=Role.OWNER, customer=customer, email="gone@example.com", mfa_secret=SECRET)
+    session.commit()
+    ingest(runtime, "ledger", [invoice_event("G1", customer_ref="C-GONE", vendor_code="NCS", number="INV-GONE-1")])
+    await sign_in(user.http_client, "gone@example.com", SECRET)
+    await user.open("/")
+    await user.should_see("1 unpaid invoice")
+    reads: list[str] = []
+    for module, name in ((pages.dashboard, "account_summary"), (pages.dashboard, "list_invoices"),
+                         (pages.dashboard, "invoice_rows"), (web.layout, "unread_count")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **k: (reads.append(_name),
+                                                                                  _real(*a, **k))[1])
+    with runtime.unit_of_work() as db:  # revoked elsewhere (say, staff lock the account), committed
+        assert revoke_user_sessions(db, owner.id or 0, "locked_by_staff") == 1
+    ingest(runtime, "ledger", [payment_event("GP1", "G1", "238.00"),
+                               invoice_event("G2", customer_ref="C-GONE", vendor_code="NCS", number="INV-GONE-2")])
+    await asyncio.sleep(1.0)  # several burst windows: long enough for the events to reach the page
+    await user.should_not_see("Invoice INV-GONE-1 is now paid")
+    await user.should_not_see("INV-GONE-2")
+    assert reads == []  # the open page read nothing after its session ended

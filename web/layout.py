@@ -74,11 +74,13 @@ class LiveUpdates:
 
     def _handle(self, client, event: LiveEvent) -> None:
         # No session query per event (with many open pages that queued on the event loop): the
-        # guard's own timer re-checks the session every few seconds and ends the page.
-        if client.is_deleted or self._guard.ended:
+        # guard knows until when the session lives and hears at once when it is revoked.
+        if client.is_deleted:
             return
-        self.last_event_at = time.monotonic()
         with client:
+            if not self._guard.may_read():
+                return
+            self.last_event_at = time.monotonic()
             for handler in self._handlers:
                 handler(event)
         if self._change_handlers:
@@ -92,6 +94,8 @@ class LiveUpdates:
         if client.is_deleted:
             return
         with client:
+            if not self._guard.may_read():
+                return
             for handler in self._change_handlers:
                 result = handler(burst)
                 if inspect.isawaitable(result):
@@ -144,6 +148,7 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
     with frame(title, nav=nav, account=badge, current_path=request.url.path, sign_out_action="/auth/logout",
                header_extra=None if principal.is_staff else bell):
         guard.protect(ui.context.client)
+        guard.follow_revocations(principal, ui.context.client)
         guard.start_watching()
         if not principal.timezone_chosen:
             ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)

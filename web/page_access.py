@@ -5,18 +5,28 @@ HTTP gate cannot see them).
 The frame puts the guard in front of the page's client (`SessionGuard.protect`), so every event
 the browser sends (clicks, value changes, menus and dialogs opening) is checked once, before
 NiceGUI hands it to the element's handler. Handlers stay plain functions with their own
-signatures; NiceGUI decides from the signature whether to pass the event argument."""
+signatures; NiceGUI decides from the signature whether to pass the event argument.
+
+What the server starts by itself (live updates, timers) asks `may_read()` first: no query, but
+the guard knows when the session would expire without activity, and hears at once when it is
+revoked (sign-out, lock, password change, anywhere: services announce it on the live-event bus
+after commit), so a tab left open reads nothing after its session ends."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from nicegui import Client, ui
 
+from data.types import utcnow
 from services.auth.sessions import resolve_session
+from services.live_events import SessionsEnded
+from services.principal import Principal
 from web.dependencies import portal_runtime
 from web.session_cookie import read_session_token
 
@@ -32,6 +42,7 @@ class SessionGuard:
     def __init__(self, request: Request) -> None:
         self._token = read_session_token(request)
         self._ended = False
+        self._valid_until: datetime | None = None  # from the last check; None: check before reading
 
     @property
     def ended(self) -> bool:
@@ -45,10 +56,41 @@ class SessionGuard:
         with portal_runtime().unit_of_work() as db:
             state = resolve_session(db, self._token, portal_runtime().settings, touch=activity)
         if state is None or not state.mfa_passed:
-            self._ended = True
-            ui.navigate.to("/login?error=expired")
+            self.end()
             return False
+        self._valid_until = state.valid_until
         return True
+
+    def end(self) -> None:
+        """The session is over: nothing more runs on this page, and the tab goes to sign-in."""
+        self._ended = True
+        ui.navigate.to("/login?error=expired")
+
+    def may_read(self) -> bool:
+        """Whether server-started work (a live update, a timer) may read for this page now: without
+        a query while the session is known to live, with one once it could have expired."""
+        if self._ended:
+            return False
+        if self._valid_until is not None and utcnow() < self._valid_until:
+            return True
+        return self.is_live(activity=False)
+
+    def follow_revocations(self, principal: Principal, client: Client) -> None:
+        """End this page the moment its session is revoked, in this process or (with Redis) another."""
+        session_id = principal.session_id
+
+        def heard(ended: SessionsEnded) -> None:
+            if ended.covers(session_id):
+                self._ended = True  # at once, from any thread: live updates check it before reading
+                loop.call_soon_threadsafe(leave)
+
+        def leave() -> None:
+            if not client.is_deleted:
+                with client:
+                    ui.navigate.to("/login?error=expired")
+
+        loop = asyncio.get_event_loop()
+        client.on_delete(portal_runtime().events.subscribe_sessions(principal.user_id, heard))
 
     def start_watching(self) -> ui.timer:
         """A timer that sends the tab to the sign-in page once the session ends (no activity counted)."""

@@ -13,6 +13,7 @@ from data import LoginSession, User, utcnow
 from data.db import rows_changed
 from services.config.keys import sha256_hex
 from services.config.settings import Settings
+from services.live_events import EVENTS_INFO, EventBus, SessionsEnded
 from services.localization.formatting import DEFAULT_TIMEZONE, locale_from_accept_language
 from services.principal import Principal, RequestInfo
 
@@ -20,6 +21,7 @@ COOKIE_NAME = "portal_session"
 SECURE_COOKIE_NAME = "__Host-portal_session"  # browsers only accept it Secure, host-only, Path=/
 TOKEN_BYTES = 32  # 256 bits from the OS CSPRNG
 TOUCH_INTERVAL = timedelta(seconds=60)  # last_seen is written at most once a minute per session
+_PENDING_ENDS = "portal_sessions_ended"  # db.info: what to announce when the transaction commits
 
 
 def new_token() -> str:
@@ -37,6 +39,7 @@ class SessionState:
 
     session: LoginSession
     user: User
+    valid_until: datetime  # when it ends without further activity (idle or absolute limit)
 
     @property
     def mfa_passed(self) -> bool:
@@ -106,7 +109,29 @@ def resolve_session(
         session.last_seen_at = now
         db.add(session)
         db.flush()
-    return SessionState(session=session, user=user)
+    return SessionState(session=session, user=user,
+                        valid_until=min(session.last_seen_at + idle_limit, session.created_at + absolute_limit))
+
+
+def _announce_after_commit(db: Session, ended: SessionsEnded) -> None:
+    """Once `db` commits, tell the pages of those sessions (on the bus its `info` carries) to stop:
+    a tab left open reads nothing more from then on, not only after its next periodic check. A
+    rollback forgets the announcement with the revocation."""
+    bus = db.info.get(EVENTS_INFO)
+    if not isinstance(bus, EventBus):
+        return  # a command-line or test session without a running portal: no open pages to tell
+    pending: list[SessionsEnded] | None = db.info.get(_PENDING_ENDS)
+    if pending is None:
+        pending = db.info[_PENDING_ENDS] = []
+
+        def committed(_db: Session) -> None:
+            for item in pending:
+                bus.publish_sessions_ended(item)
+            pending.clear()
+
+        sa.event.listen(db, "after_commit", committed)
+        sa.event.listen(db, "after_rollback", lambda _db: pending.clear())
+    pending.append(ended)
 
 
 def revoke_session(db: Session, session: LoginSession, reason: str, now: datetime | None = None) -> None:
@@ -117,6 +142,8 @@ def revoke_session(db: Session, session: LoginSession, reason: str, now: datetim
         session.pending_recovery_codes = None
         db.add(session)
         db.flush()
+        if session.id is not None:
+            _announce_after_commit(db, SessionsEnded(user_id=session.user_id, session_id=session.id))
 
 
 def revoke_user_sessions(
@@ -131,7 +158,10 @@ def revoke_user_sessions(
     )
     if keep_session_id is not None:
         statement = statement.where(col(LoginSession.id) != keep_session_id)
-    return rows_changed(db.execute(statement))
+    ended = rows_changed(db.execute(statement))
+    if ended:
+        _announce_after_commit(db, SessionsEnded(user_id=user_id, kept_session_id=keep_session_id))
+    return ended
 
 
 @dataclass(frozen=True)

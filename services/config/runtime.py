@@ -19,7 +19,7 @@ from data.db import create_db_engine
 from data.db import unit_of_work as _unit_of_work
 from data.types import utcnow
 from services.config.settings import Settings
-from services.live_events import EventBus
+from services.live_events import EVENTS_INFO, EventBus
 
 SETTINGS_INFO = "portal_settings"
 
@@ -44,8 +44,9 @@ class Runtime:
 
     def session_info(self) -> dict[str, object]:
         """What the portal's sessions carry for services that judge by settings inside a transaction
-        (the access monitor's limits, read as each audit row is written)."""
-        return {SETTINGS_INFO: self.settings}
+        (the access monitor's limits, read as each audit row is written) or announce what they
+        committed (sessions that ended)."""
+        return {SETTINGS_INFO: self.settings, EVENTS_INFO: self.events}
 
 
 def start_runtime(settings: Settings, engine: sa.Engine | None = None) -> Runtime:
