@@ -190,6 +190,12 @@ def command_restore(settings: Settings, args: argparse.Namespace) -> int:
     summary = restore_database(runtime.engine, Path(args.backup))
     print(f"Backup checked and restored into {summary.target}: {summary.customers:,} customers, "
           f"{summary.invoices:,} invoices.")
+    from services.audit.checkpoints import record_restore
+
+    with runtime.unit_of_work() as db:
+        # The rows written since the backup are gone on purpose: checkpoints count anew from here
+        # (the earlier ones stay in the file, so the restore and what it dropped stay on record).
+        record_restore(db, settings, runtime.secret_key)
     if not schema_is_current(runtime.engine):
         print("The backup is from an older version: run `python portal.py migrate` before `serve`.")
     code = command_audit_verify(settings, args)
@@ -208,16 +214,17 @@ def command_ledger_secret(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def command_audit_verify(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.audit.chain import verify_audit_chain
+    from services.audit.checkpoints import checkpoint_path, verify_trail
 
     runtime = start_runtime(settings)
     with runtime.unit_of_work() as db:
-        verdict = verify_audit_chain(db, runtime.secret_key)
+        verdict = verify_trail(db, settings, runtime.secret_key)
     if verdict.intact:
-        print(f"Audit trail intact: {verdict.rows_checked:,} rows verified.")
+        print(f"Audit trail intact: {verdict.chain.rows_checked:,} rows verified; it matches its "
+              f"{verdict.checkpoints.checkpoints:,} checkpoint(s) in {checkpoint_path(settings)}, and a new one "
+              "was written.")
         return 0
-    print(f"Audit trail TAMPERED at row {verdict.first_bad_seq} (id {verdict.first_bad_id}): {verdict.problem}. "
-          f"{verdict.rows_checked:,} rows before it verified.", file=sys.stderr)
+    print("Audit trail TAMPERED: " + "; ".join(verdict.problems()) + ".", file=sys.stderr)
     return 1
 
 

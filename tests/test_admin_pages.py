@@ -107,12 +107,12 @@ async def test_the_audit_viewer_filters_and_exports_csv(user: SimUser, session: 
 async def test_the_verify_button_names_the_first_tampered_row(user: SimUser, session: Session, admin) -> None:  # type: ignore[no-untyped-def]
     await user.open("/admin/audit")
     user.find("Verify chain").click()
-    await user.should_see("The chain is intact")
+    await user.should_see("The trail is intact")
     session.execute(sa.text("UPDATE audit_event SET outcome = 'success' WHERE seq = 1"))
     session.execute(sa.text("UPDATE audit_event SET ip = '203.0.113.9' WHERE seq = 2"))
     session.commit()
     user.find("Verify chain").click()
-    await user.should_see("Tampering found at row #2")
+    await user.should_see("Tampering found: row 2 (id")
 
 
 async def test_the_ledger_page_shows_health_and_replays_quarantine(user: SimUser, session: Session, runtime,  # type: ignore[no-untyped-def]

@@ -186,3 +186,84 @@ def test_no_audit_row_means_no_login(session: Session, make: Factory, runtime: R
             login.sign_in_with_password(db, runtime, "nolog@example.com", TEST_PASSWORD, RequestInfo())
             db.commit()
     assert session.exec(select(LoginSession)).all() == []
+
+
+def _reset_head(session: Session, seq: int) -> None:
+    """What an attacker with database access does after deleting the newest rows: point the chain
+    head at the last row left, so that the chain alone verifies."""
+    last = session.exec(select(AuditEvent.row_hash).where(AuditEvent.seq == seq)).first() if seq else None
+    session.execute(sa.text("UPDATE audit_chain_head SET last_seq = :seq, last_hash = :hash"),
+                    {"seq": seq, "hash": last or "0" * 64})
+    session.commit()
+
+
+def test_cut_newest_rows_with_a_reset_head_are_caught_by_the_checkpoint(cli, session: Session) -> None:  # type: ignore[no-untyped-def]
+    _write_rows(session, 12, CLI_SECRET_KEY)
+    code, out, _ = cli("audit", "verify")  # verifies and writes a checkpoint at 12 rows
+    assert code == 0 and "matches its 0 checkpoint(s)" in out and "a new one was written" in out
+    session.execute(sa.text("DELETE FROM audit_event WHERE seq > 9"))
+    session.commit()
+    _reset_head(session, 9)
+    assert verify_audit_chain(session, CLI_SECRET_KEY).intact  # the chain alone cannot tell
+    code, out, err = cli("audit", "verify")
+    assert code == 1 and out == ""
+    assert "the trail has 9 rows, but on" in err and "it had 12: rows were removed" in err
+
+
+def test_an_emptied_trail_is_caught_too(cli, session: Session) -> None:  # type: ignore[no-untyped-def]
+    _write_rows(session, 5, CLI_SECRET_KEY)
+    assert cli("audit", "verify")[0] == 0
+    session.execute(sa.text("DELETE FROM audit_event"))
+    session.commit()
+    _reset_head(session, 0)
+    code, _, err = cli("audit", "verify")
+    assert code == 1 and "the trail has 0 rows" in err
+
+
+def test_a_rebuilt_chain_and_an_edited_checkpoint_file_are_caught(session: Session, runtime: Runtime) -> None:
+    from services.audit.checkpoints import checkpoint_path, verify_trail, write_checkpoint
+
+    _write_rows(session, 6)
+    write_checkpoint(session, runtime.settings, TEST_SECRET_KEY)
+    # Rows 4..6 replaced by others with valid links (as if someone had the key for the rows but
+    # not the checkpoint): the chain verifies, the checkpoint's hash at row 6 does not match.
+    session.execute(sa.text("DELETE FROM audit_event WHERE seq > 3"))
+    session.commit()
+    _reset_head(session, 3)
+    _write_rows(session, 3)
+    verdict = verify_trail(session, runtime.settings, TEST_SECRET_KEY)
+    assert verdict.chain.intact and not verdict.intact
+    assert "row 6 differs from the checkpoint" in verdict.problems()[0]
+    assert not verdict.checkpoint_written
+
+    path = checkpoint_path(runtime.settings)
+    path.write_text(path.read_text().replace('"seq": 6', '"seq": 5'))  # moving the pin back breaks its MAC
+    verdict = verify_trail(session, runtime.settings, TEST_SECRET_KEY)
+    assert any("not genuine checkpoints: it was edited" in problem for problem in verdict.problems())
+
+
+def test_a_trail_that_shrank_between_checkpoints_is_caught(session: Session, runtime: Runtime) -> None:
+    from services.audit.checkpoints import verify_trail, write_checkpoint
+
+    _write_rows(session, 8)
+    write_checkpoint(session, runtime.settings, TEST_SECRET_KEY)
+    session.execute(sa.text("DELETE FROM audit_event WHERE seq > 5"))
+    session.commit()
+    _reset_head(session, 5)
+    write_checkpoint(session, runtime.settings, TEST_SECRET_KEY)  # the schedule ran after the cut
+    _write_rows(session, 4)  # and the trail grew past the old length again
+    problems = verify_trail(session, runtime.settings, TEST_SECRET_KEY).problems()
+    assert problems and "the trail had 8 rows" in problems[0] and "but 5 on" in problems[0]
+
+
+def test_after_a_restore_checkpoints_count_anew(session: Session, runtime: Runtime) -> None:
+    from services.audit.checkpoints import record_restore, verify_trail, write_checkpoint
+
+    _write_rows(session, 8)
+    write_checkpoint(session, runtime.settings, TEST_SECRET_KEY)
+    session.execute(sa.text("DELETE FROM audit_event WHERE seq > 5"))  # the backup held 5 rows
+    session.commit()
+    _reset_head(session, 5)
+    record_restore(session, runtime.settings, TEST_SECRET_KEY)
+    verdict = verify_trail(session, runtime.settings, TEST_SECRET_KEY)
+    assert verdict.intact and verdict.checkpoint_written and verdict.checkpoints.checkpoints == 1

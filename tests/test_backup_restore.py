@@ -181,7 +181,7 @@ def settings(drill: Drill) -> Settings:
 def test_the_restore_checks_out_whole_and_keeps_the_audit_chain(drill: Drill, engine: sa.Engine) -> None:
     assert "Backup checked and restored" in drill.restore_output
     assert "3 customers, 45 invoices" in drill.restore_output
-    assert f"Audit trail intact: {drill.audit_rows_before:,} rows verified." in drill.restore_output
+    assert f"Audit trail intact: {drill.audit_rows_before:,} rows verified;" in drill.restore_output
     if engine.dialect.name == "sqlite":
         with sqlite3.connect(drill.new_dir / "portal.db") as restored:
             assert restored.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

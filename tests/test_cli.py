@@ -176,4 +176,4 @@ def test_restore_under_another_secret_key_says_the_audit_trail_does_not_verify( 
     backup = backup_database(engine, tmp_path / "portal.backup")
     code, out, err = cli("restore", str(backup))  # PORTAL_SECRET_KEY is the cli fixture's, not the old one
     assert "Backup checked and restored" in out and (new_data_dir / "portal.db").exists()
-    assert code == 1 and "TAMPERED at row 1" in err and "secret_key" in err
+    assert code == 1 and "TAMPERED: row 1 (" in err and "secret_key" in err

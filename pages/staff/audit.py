@@ -81,10 +81,10 @@ def audit_page(request: Request, runtime: PortalRuntime) -> None:
                     verdict_box.clear()
                     with verdict_box:
                         if verdict.intact:
-                            notice(f"The chain is intact: {verdict.rows_checked:,} rows verified.", "positive")
+                            notice(f"The trail is intact: {verdict.chain.rows_checked:,} rows verified, and it "
+                                   f"matches its {verdict.checkpoints.checkpoints:,} checkpoint(s).", "positive")
                         else:
-                            notice(f"Tampering found at row #{verdict.first_bad_seq}: {verdict.problem}. "
-                                   f"The {verdict.rows_checked:,} rows before it are intact.", "negative")
+                            notice("Tampering found: " + "; ".join(verdict.problems()) + ".", "negative")
 
                 ui.button("Verify chain", icon="verified", on_click=verify).props("outline no-caps")
 

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     ledger_webhook_secret: SecretStr | None = Field(default=None, description="default: derived from the secret key")
     ledger_sources: list[LedgerSourceConfig] = Field(default_factory=list, description="JSON list of polled sources")
     ledger_max_push_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    audit_checkpoint_file: Path | None = Field(default=None, description="default: audit-checkpoints.jsonl in "
+                                               "data_dir; best on another disk or machine than the database")
+    audit_checkpoint_syslog: bool = Field(default=False, description="also send each checkpoint to syslog (/dev/log)")
+    audit_checkpoint_minutes: float = Field(default=5.0, gt=0, description="how often a checkpoint is written")
 
     @property
     def effective_database_url(self) -> str:

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
 from data import utcnow
+from services.audit.checkpoints import write_checkpoint
 from services.config.runtime import Runtime
 from services.demo.billing_engine import DemoLedger
 from services.documents.exports import next_queued_export, remove_expired_exports, run_export_job
@@ -46,6 +47,12 @@ def build_next_export(runtime: Runtime) -> None:
 def clean_expired_exports(runtime: Runtime) -> None:
     with runtime.unit_of_work() as db:
         remove_expired_exports(db, runtime)
+
+
+def write_audit_checkpoint(runtime: Runtime) -> None:
+    """Pin the audit chain's length and head outside the database (services.audit.checkpoints)."""
+    with runtime.unit_of_work() as db:
+        write_checkpoint(db, runtime.settings, runtime.secret_key)
 
 
 def mark_overdue_invoices(runtime: Runtime) -> int:
@@ -93,6 +100,8 @@ def start_background_jobs(runtime: Runtime, demo_ledger_url: str | None = None
     add(render_documents_batch, trigger="interval", seconds=5, args=[runtime], id="render-documents")
     add(build_next_export, trigger="interval", seconds=2, args=[runtime], id="build-exports")
     add(clean_expired_exports, trigger="interval", minutes=10, args=[runtime], id="clean-exports")
+    add(write_audit_checkpoint, trigger="interval", minutes=runtime.settings.audit_checkpoint_minutes,
+        args=[runtime], id="audit-checkpoint", next_run_time=utcnow())
     scheduler.start()
     log.info("background jobs started (%s)", "leading" if leadership.is_leader else "standing by")
     return scheduler, leadership

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from data import AuditEvent, Customer, User
-from services.audit.chain import ChainVerdict, verify_audit_chain
+from services.audit.checkpoints import TrailVerdict, verify_trail
 from services.audit.trail import record_audit
 from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import require_staff
@@ -172,11 +172,13 @@ def _csv_cells(rows: list[AuditRow]) -> Iterator[tuple[object, ...]]:
                row.reason, row.ip, row.user_agent, row.session_hash, row.details, row.row_hash)
 
 
-def check_audit_chain(db: Session, runtime: Runtime, actor: Principal) -> ChainVerdict:
-    """Staff: verify the whole chain now (the console's button; the CLI is `portal.py audit verify`)."""
+def check_audit_chain(db: Session, runtime: Runtime, actor: Principal) -> TrailVerdict:
+    """Staff: verify the whole chain and its checkpoints now (the console's button; the CLI is
+    `portal.py audit verify`)."""
     require_staff(actor)
-    verdict = verify_audit_chain(db, runtime.secret_key)
-    record_audit(db, runtime.secret_key, AuditAction.AUDIT_VERIFY, AuditOutcome.SUCCESS if verdict.intact else AuditOutcome.FAILURE, principal=actor,
-                 object_type="audit", reason=None if verdict.intact else f"row {verdict.first_bad_seq}: {verdict.problem}",
-                 details={"rows_checked": verdict.rows_checked})
+    verdict = verify_trail(db, runtime.settings, runtime.secret_key)
+    record_audit(db, runtime.secret_key, AuditAction.AUDIT_VERIFY,
+                 AuditOutcome.SUCCESS if verdict.intact else AuditOutcome.FAILURE, principal=actor,
+                 object_type="audit", reason=None if verdict.intact else "; ".join(verdict.problems())[:500],
+                 details={"rows_checked": verdict.chain.rows_checked})
     return verdict

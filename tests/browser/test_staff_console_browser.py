@@ -73,7 +73,7 @@ def test_an_administrator_works_through_the_console(browser, live_server: LiveSe
     page.goto(f"{live_server.base_url}/admin/audit?action=admin.customer_create")
     page.get_by_role("cell", name="admin.customer_create").first.wait_for()
     page.get_by_role("button", name="Verify chain").click()
-    page.get_by_text(re.compile(r"The chain is intact: [\d,]+ rows verified")).wait_for()
+    page.get_by_text(re.compile(r"The trail is intact: [\d,]+ rows verified")).wait_for()
     screenshot(page, "staff-audit-1280")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download CSV").click()
