@@ -74,11 +74,17 @@ def serve(runtime: Runtime, *, host: str | None = None, port: int | None = None)
         show=False,
         storage_secret=runtime.secret_key,
         # NiceGUI's own browser-id cookie: never proof of login (the session table is), but keep it tight.
+        # Lives no longer than a portal session may (session_absolute_hours).
         session_middleware_kwargs={"session_cookie": "portal_ui", "same_site": "strict",
+                                   "max_age": runtime.settings.session_absolute_hours * 3600,
                                    "https_only": (runtime.settings.public_url or "").startswith("https://")},
         show_welcome_message=False,
-        fastapi_docs=True,  # /docs and /openapi.json (the ledger API); behind sign-in like every page
+        fastapi_docs=True,  # /docs and /openapi.json (the ledger API); for signed-in staff only
         uvicorn_logging_level="warning",
+        # X-Forwarded-For/-Proto count only from the proxies the operator names (uvicorn would trust
+        # 127.0.0.1 by default: anything on the host could claim any client address).
+        proxy_headers=bool(runtime.settings.trusted_proxies),
+        forwarded_allow_ips=runtime.settings.trusted_proxies or "",
     )
 
 

@@ -23,6 +23,12 @@ SESSION_PREFIXES = ("/_nicegui/client/",)
 # Reachable between the password step and the second factor.
 HALF_SESSION_PATHS = frozenset({"/login/mfa", "/login/enroll", "/auth/mfa", "/auth/mfa/enroll", "/auth/logout"})
 STAFF_PREFIXES = ("/admin",)
+# The API's documentation (the ledger API) is for staff, as docs/SECURITY.md says.
+STAFF_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+
+def is_staff_only(path: str) -> bool:
+    return path.startswith(STAFF_PREFIXES) or path in STAFF_PATHS
 
 
 def is_public(path: str) -> bool:
@@ -51,7 +57,7 @@ class AccessGate:
         scope.setdefault("state", {})["session_state"] = state
         path = scope["path"]
         allowed = state is not None and (state.mfa_passed or path in HALF_SESSION_PATHS)
-        if allowed and path.startswith(STAFF_PREFIXES) and not (state and state.mfa_passed and state.user.role.is_staff):
+        if allowed and is_staff_only(path) and not (state and state.mfa_passed and state.user.role.is_staff):
             response: Response = JSONResponse({"detail": "Not Found"}, status_code=404)
         elif allowed:
             await self.app(scope, receive, send)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import Enum
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 E = TypeVar("E", bound=Enum)
 EARLIEST_DATE = date(1970, 1, 1)
@@ -125,3 +125,9 @@ def _is_whole(text: str) -> bool:
 def url_with_params(path: str, params: Mapping[str, str]) -> str:
     """`path` with the parameters as its query string (none: the bare path)."""
     return f"{path}?{urlencode(params)}" if params else path
+
+
+def mailto_url(address: str, subject: str) -> str:
+    """A mailto: link to one address with a subject, every part percent-encoded (RFC 6068), so that
+    text from a customer (an invoice number, a subject) cannot add recipients, a `cc` or a body."""
+    return f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}"

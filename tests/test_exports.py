@@ -53,6 +53,21 @@ async def post_export(client, selection: str, kind: str = "zip"):  # type: ignor
     return await client.post("/exports", data={"selection": selection, "kind": kind}, headers=ORIGIN)
 
 
+async def test_a_tier_without_csv_gets_zips_without_the_manifest(user: SimUser, session: Session,  # type: ignore[no-untyped-def]
+                                                                   account) -> None:
+    account["tier"].can_export_csv = False
+    session.add(account["tier"])
+    session.commit()
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    refused = await post_export(user.http_client, "period=custom&from=2025-01-01&to=2025-12-31", "csv")
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/export?problem=")
+    response = await post_export(user.http_client, "period=custom&from=2025-01-01&to=2025-12-31")
+    assert response.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "manifest.csv" not in names and len(names) == len(account["invoices"])
+    assert all(name.endswith(".pdf") for name in names)
+
+
 async def test_a_year_as_zip_holds_every_pdf_and_a_matching_manifest(user: SimUser, session: Session, account) -> None:  # type: ignore[no-untyped-def]
     await sign_in(user.http_client, "exporter@example.com", SECRET)
     response = await post_export(user.http_client, "period=custom&from=2025-01-01&to=2025-12-31")

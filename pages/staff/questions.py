@@ -10,6 +10,7 @@ from components.notice import notice
 from components.tables import chip
 from data.types import SupportStatus
 from services.invoices.questions import list_questions, set_question_status
+from services.url_params import mailto_url
 from web.actions import attempt
 from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
@@ -46,7 +47,7 @@ def questions_page(request: Request, runtime: PortalRuntime, show: str = "open")
                     ui.label(question.message).classes("whitespace-pre-wrap")
                     with ui.row().classes("gap-2"):
                         if row.user_email:
-                            ui.link("Reply by e-mail", f"mailto:{row.user_email}?subject=Re: {question.subject}").classes(
+                            ui.link("Reply by e-mail", mailto_url(row.user_email, f"Re: {question.subject}")).classes(
                                 "text-blue-800 self-center mr-2")
                         for target, label in ((SupportStatus.ANSWERED, "Mark answered"), (SupportStatus.CLOSED, "Close"),
                                               (SupportStatus.OPEN, "Reopen")):

@@ -6,7 +6,6 @@ no hint whether the account exists, is locked or disabled. The audit trail recor
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +15,7 @@ from sqlmodel import Session, select
 from data import Customer, LoginSession, User, utcnow
 from services.audit.trail import record_audit
 from services.audit.vocabulary import AuditAction, AuditOutcome
-from services.auth.passwords import MAX_LENGTH, hash_password, needs_rehash, verify_password
+from services.auth.passwords import MAX_LENGTH, hash_password, needs_rehash, reference_hash, verify_password
 from services.auth.recovery_codes import redeem_recovery_code, replace_recovery_codes
 from services.auth.sessions import (
     resolve_session,
@@ -44,17 +43,10 @@ MFA_ATTEMPTS = 5
 RECOVERY_PURPOSE = "recovery-reveal"
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """A real argon2id hash of a password nobody has: unknown users cost the same work as known ones.
-    Made once per process by `prepare_sign_in` (not at import: it takes 64 MiB and a moment)."""
-    return hash_password("unknown-user-" + "x" * 24)
-
-
 def prepare_sign_in() -> None:
-    """Do the one-time work of sign-in before the first visitor, so the first unknown address
-    answers as fast as every later one."""
-    _dummy_hash()
+    """Do the one-time work of sign-in before the first visitor (the reference hash: 64 MiB and a
+    moment), so the first unknown address answers as fast as every later one."""
+    reference_hash()
 
 
 @dataclass(frozen=True)
@@ -89,7 +81,7 @@ def sign_in_with_password(
     password = password[: MAX_LENGTH + 1]  # longer can never match; bounds the hashing work
     user = db.exec(select(User).where(User.email == email)).first() if email else None
     if user is None:
-        verify_password(_dummy_hash(), password)
+        verify_password(reference_hash(), password)  # the same work as for a known address
         _audit_login_failure(db, runtime, request, None, "unknown_user", email)
         return None
     password_ok = verify_password(user.password_hash, password)

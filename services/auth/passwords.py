@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -28,8 +30,20 @@ def hash_password(password: str) -> str:
         return _hasher.hash(password)
 
 
+@functools.cache
+def reference_hash() -> str:
+    """A real argon2id hash of a password nobody has, made once per process: checking against it costs
+    what checking a real password costs, for addresses with no account or no usable password."""
+    return hash_password("no-account-" + secrets.token_hex(16))
+
+
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when `password` matches; a malformed hash counts as a mismatch."""
+    """True when `password` matches. A hash that is no argon2 hash (an account whose invitation was
+    not accepted yet) counts as a mismatch after the same work as a real check, so that answer
+    times do not tell such accounts apart."""
+    if not password_hash.startswith("$argon2"):
+        verify_password(reference_hash(), password)
+        return False
     with _hashing_slots:
         try:
             return _hasher.verify(password_hash, password)

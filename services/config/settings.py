@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     public_url: str | None = Field(default=None, description="e.g. https://invoices.example.com")
+    trusted_proxies: str = Field(default="", description="comma-separated IPs or networks of reverse proxies whose "
+                                 "X-Forwarded-For/-Proto are believed, e.g. 127.0.0.1; empty: none")
 
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)

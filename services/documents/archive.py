@@ -1,4 +1,4 @@
-"""Writing an export: a ZIP of invoice PDFs with manifest.csv, or the manifest CSV alone, a batch of
+"""Writing an export: a ZIP of invoice PDFs with manifest.csv (when the tier allows CSV), or the manifest CSV alone, a batch of
 invoices at a time into any binary file (a file on disk, or `ChunkWriter` for streaming)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import IO
 from sqlmodel import Session, select
 
 from data import Document, ExportJob, Invoice
+from services.auth.permissions import Capability
 from services.config.runtime import Runtime
 from services.csv_text import csv_safe
 from services.documents.export_selection import ExportSelection, invoice_batches, job_access
@@ -37,6 +38,8 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
     """Write the job's ZIP (PDFs + manifest.csv) or CSV to `out`, a batch of invoices at a time,
     yielding how many invoices are done after each batch (the caller drains `out` or saves progress)."""
     principal_access = job_access(db, job, today)
+    # One rule for the invoice data as CSV: a tier without CSV exports gets ZIPs of PDFs only.
+    with_manifest = principal_access.can(Capability.EXPORT_CSV)
     selection = ExportSelection.from_text(job.selection)
     manifest = io.StringIO()
     writer = csv.DictWriter(manifest, fieldnames=MANIFEST_FIELDS, lineterminator="\r\n")
@@ -70,7 +73,8 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
             archive.fp = None
         raise
     if archive is not None:
-        archive.writestr("manifest.csv", manifest.getvalue().encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        if with_manifest:
+            archive.writestr("manifest.csv", manifest.getvalue().encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
         archive.close()
     elif manifest.getvalue():
         out.write(manifest.getvalue().encode("utf-8"))

@@ -82,7 +82,7 @@ def cluster(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[dict]
     recreate_schema(postgres_url, schema)
     database_url = with_schema(postgres_url, schema)
     ledger = FakeLedger([])
-    env = server_environment(PORTAL_DATABASE_URL=database_url, PORTAL_SECRET_KEY=SECRET_KEY,
+    env = server_environment(PORTAL_DATABASE_URL=database_url, PORTAL_SECRET_KEY=SECRET_KEY, PORTAL_TRUSTED_PROXIES="127.0.0.1",
                              PORTAL_REDIS_URL=redis_url, PORTAL_JOB_LEASE_SECONDS="3",
                              PORTAL_LEDGER_POLL_SECONDS="0.5",
                              PORTAL_LEDGER_SOURCES=json.dumps([{"name": "erp", "kind": "http", "url": ledger.url}]))
