@@ -24,3 +24,7 @@ class LimitExceeded(PortalError):
 
 class InvalidInput(PortalError):
     """The input cannot be accepted; the message says what to fix."""
+
+
+class Unavailable(PortalError):
+    """The work cannot be done now (a document that fails to render); the message says what happened."""

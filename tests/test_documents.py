@@ -18,6 +18,8 @@ from services.config.runtime import Runtime
 from services.documents.downloads import verify_document
 from services.documents.store import ensure_document, pdf_filename, render_missing_documents
 from services.errors import InvalidInput
+from services.invoices.queries import build_invoice_detail
+from services.localization.formatting import Formatter
 from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
 from tests.web import sign_in
@@ -74,9 +76,11 @@ def test_hostile_text_renders_literally_and_fetches_nothing(session: Session, in
     def no_network(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("the renderer tried to open a network connection")
 
+    # xhtml2pdf's part, in this process so that the callback and socket are watched (the portal runs
+    # the same function in a worker process).
+    html = render.invoice_html(build_invoice_detail(session, invoice, TODAY), Formatter(locale="en_US"))
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    stored = ensure_document(session, invoice, "en_US", TODAY)
-    text = pdf_text(stored.content, tmp_path)
+    text = pdf_text(render.render_html(html), tmp_path)
     assert set(requested) <= set(render.BUNDLED), requested
     assert 'src="file:///etc/passwd"' in text and "169.254.169.254" in text and "</td></tr></table>" in text
     assert "root:" not in text
@@ -188,3 +192,45 @@ def test_verification_confirms_only_our_own_unchanged_documents(session: Session
         verify_document(session, runtime, viewer, TODAY, content=b"x" * (10 * 1024 * 1024 + 1))
 
 
+
+
+def test_a_render_past_its_time_is_stopped_and_says_so(session: Session, invoice) -> None:  # type: ignore[no-untyped-def]
+    from services.invoices.queries import build_invoice_detail as detail_of
+
+    with pytest.raises(render.RenderError, match="took longer than 0.01 s to render and was stopped"):
+        render.render_invoice_pdf(detail_of(session, invoice, TODAY), Formatter(locale="en_US"), timeout=0.01)
+    # the next render goes on as usual
+    assert render.render_invoice_pdf(detail_of(session, invoice, TODAY), Formatter(locale="en_US")).startswith(b"%PDF")
+
+
+def test_a_very_long_invoice_lists_the_first_lines_and_says_how_many_more(session: Session, make: Factory,
+                                                                          tmp_path: Path) -> None:
+    lines = [(f"Item number {n:04d}", "1", 100, "19") for n in range(render.MAX_PDF_LINES + 120)]
+    invoice = make.invoice(lines=lines)
+    session.commit()
+    text = pdf_text(ensure_document(session, invoice, "en_US", TODAY).content, tmp_path)
+    assert f"Item number {render.MAX_PDF_LINES - 1:04d}" in text
+    assert f"Item number {render.MAX_PDF_LINES:04d}" not in text
+    assert "and 120 more lines, too many for one PDF" in " ".join(text.split())
+
+
+async def test_a_pdf_that_cannot_be_rendered_answers_503_with_the_reason(user: SimUser, session: Session,  # type: ignore[no-untyped-def]
+                                                                       invoice, make: Factory,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.documents.store as store
+
+    def failing(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise render.RenderError("the PDF took longer than 30 s to render and was stopped")
+
+    monkeypatch.setattr(store, "render_invoice_pdf", failing)
+    from data import Customer
+
+    make.user(role=Role.OWNER, customer=session.get(Customer, invoice.customer_id), email="slow@example.com",
+              mfa_secret=SECRET_503)
+    session.commit()
+    await sign_in(user.http_client, "slow@example.com", SECRET_503)
+    answer = await user.http_client.get(f"/invoices/{invoice.id}/pdf")
+    assert answer.status_code == 503 and "took longer than 30 s" in answer.text
+
+
+SECRET_503 = pyotp.random_base32(32)

@@ -312,10 +312,10 @@ def test_a_full_disk_stores_no_half_pdf_and_the_next_render_run_stores_them(
     session.commit()
     disk.fill()
     with raises_disk_full():
-        render_documents_batch(runtime)
+        render_documents_batch(runtime, set())
     assert count(session, Document) == 0
     disk.free()
-    assert render_documents_batch(runtime) == 3
+    assert render_documents_batch(runtime, set()) == 3
     documents = session.exec(select(Document)).all()
     assert len(documents) == 3 and all(doc.content.startswith(b"%PDF") and doc.size_bytes == len(doc.content)
                                        for doc in documents)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.audit.vocabulary import AuditAction
 from services.config.runtime import Runtime
-from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound, PortalError
+from services.errors import Forbidden, InvalidInput, LimitExceeded, NotFound, PortalError, Unavailable
 from services.invoices.queries import record_invoice_denial
 from services.principal import Principal
 
@@ -21,6 +21,7 @@ HOME = ("/", "Back to your invoices")
 REFUSALS: dict[type[PortalError], tuple[int, str]] = {
     NotFound: (404, "Not found"), Forbidden: (403, "Not included"),
     LimitExceeded: (429, "Please wait a few minutes"), InvalidInput: (400, "That did not work"),
+    Unavailable: (503, "Not available right now"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -12,9 +13,11 @@ from sqlmodel import Session, col, select
 
 from data import Document, Invoice, InvoiceStatus, Vendor
 from data.db import begin_write
-from services.documents.render import render_invoice_pdf
+from services.documents.render import RenderError, render_invoice_pdf
 from services.invoices.queries import build_invoice_detail
 from services.localization.formatting import Formatter
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,26 @@ def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> 
     return StoredPdf(invoice.id, invoice.revision, digest, content)
 
 
-def render_missing_documents(db: Session, locale: str, today: date, limit: int = 50) -> int:
-    """Render PDFs for up to `limit` issued invoice revisions that have none yet; returns how many."""
+def render_missing_documents(db: Session, locale: str, today: date, limit: int = 50,
+                             failed: set[tuple[int, int]] | None = None) -> int:
+    """Render PDFs for up to `limit` issued invoice revisions that have none yet; returns how many.
+    A revision that fails to render is logged and added to `failed`, which later calls skip (so
+    one bad invoice does not take every batch's time; its download says what went wrong)."""
+    failed = failed if failed is not None else set()
+    skipped = [invoice_id for invoice_id, _revision in failed]
     missing = db.exec(
         select(Invoice).outerjoin(Document, sa.and_(col(Document.invoice_id) == col(Invoice.id),
                                                     col(Document.revision) == col(Invoice.revision)))
-        .where(col(Document.id).is_(None), col(Invoice.status) != InvoiceStatus.DRAFT)
+        .where(col(Document.id).is_(None), col(Invoice.status) != InvoiceStatus.DRAFT,
+               col(Invoice.id).not_in(skipped))
         .order_by(col(Invoice.issue_date).desc()).limit(limit)
     ).all()
     for invoice in missing:
-        ensure_document(db, invoice, locale, today)
+        try:
+            ensure_document(db, invoice, locale, today)
+        except RenderError as error:
+            log.warning("invoice %s revision %s: %s", invoice.id, invoice.revision, error)
+            failed.add((invoice.id, invoice.revision))  # type: ignore[arg-type]
     return len(missing)
 
 

@@ -30,10 +30,12 @@ log = logging.getLogger(__name__)
 DOCUMENT_BATCH = 5  # ~1.5 s of rendering every 5 s: leaves the event loop and CPU to people
 
 
-def render_documents_batch(runtime: Runtime) -> int:
-    """Render a few invoice PDFs that have none yet (new installs, demo data, new versions)."""
+def render_documents_batch(runtime: Runtime, failed: set[tuple[int, int]]) -> int:
+    """Render a few invoice PDFs that have none yet (new installs, demo data, new versions);
+    `failed` remembers, for this process's life, revisions that would not render."""
     with runtime.unit_of_work() as db:
-        return render_missing_documents(db, runtime.settings.document_locale, today_for("UTC"), DOCUMENT_BATCH)
+        return render_missing_documents(db, runtime.settings.document_locale, today_for("UTC"), DOCUMENT_BATCH,
+                                        failed)
 
 
 def build_next_export(runtime: Runtime) -> None:
@@ -97,7 +99,7 @@ def start_background_jobs(runtime: Runtime, demo_ledger_url: str | None = None
     add(send_due_emails, trigger="interval", seconds=10, args=[runtime], id="send-emails")
     if demo_ledger_url:
         add(DemoLedger(runtime, demo_ledger_url).tick, trigger="interval", seconds=4, id="demo-ledger")
-    add(render_documents_batch, trigger="interval", seconds=5, args=[runtime], id="render-documents")
+    add(render_documents_batch, trigger="interval", seconds=5, args=[runtime, set()], id="render-documents")
     add(build_next_export, trigger="interval", seconds=2, args=[runtime], id="build-exports")
     add(clean_expired_exports, trigger="interval", minutes=10, args=[runtime], id="clean-exports")
     add(write_audit_checkpoint, trigger="interval", minutes=runtime.settings.audit_checkpoint_minutes,
