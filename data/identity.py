@@ -131,8 +131,15 @@ class Invitation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
-    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    # The invited account; None for an address that has an account elsewhere already: the owner
+    # sees the invitation like any other (no hint that the address is known), it just cannot be
+    # accepted, and the fields below say what it was for.
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    email: str | None = Field(default=None, max_length=320)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True, ondelete="CASCADE")
+    role: Role | None = Field(default=None, sa_type=enum_column(Role))
+    display_name: str | None = Field(default=None, max_length=200)
     created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
-    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # accepted, replaced or withdrawn

@@ -9,10 +9,11 @@ from components.frame import frame
 from components.headings import page_heading
 from components.notice import notice
 from services.auth.account import PASSWORD_CHANGE_PROBLEMS
-from services.auth.team import describe_invitation
+from services.auth.team import KNOWN_ELSEWHERE, describe_invitation
 from web.dependencies import PortalRuntime
 
-PROBLEMS = PASSWORD_CHANGE_PROBLEMS | {"expired": "This invitation link is not valid any more. Ask for a new one."}
+PROBLEMS = PASSWORD_CHANGE_PROBLEMS | {"expired": "This invitation link is not valid any more. Ask for a new one.",
+                                      "known_elsewhere": KNOWN_ELSEWHERE}
 
 
 def invitation_page(runtime: PortalRuntime, token: str, problem: str = "") -> None:

@@ -12,7 +12,7 @@ from components.headings import page_heading, section_heading
 from components.invitation_link import invitation_link
 from data.types import Role
 from services.auth.permissions import ROLE_DESCRIPTIONS, Capability, customer_access
-from services.auth.team import CUSTOMER_ROLES, invite_member, list_team, remove_member
+from services.auth.team import CUSTOMER_ROLES, TeamMember, invite_member, list_team, remove_member
 from services.errors import Forbidden, NotFound
 from services.localization.today import today_for
 from web.actions import attempt
@@ -57,16 +57,17 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
                             ui.badge("You", color="primary")
                         elif member.active:
                             attrs(ui.button("Remove", icon="person_remove",
-                                            on_click=lambda m=member: confirm_removal(m.user_id, m.email)).props(
+                                            on_click=lambda m=member: confirm_removal(m)).props(
                                 "flat no-caps color=negative"), {"aria-label": f"Remove {member.email}"})
 
-        def confirm_removal(user_id: int, email: str) -> None:
+        def confirm_removal(member: TeamMember) -> None:
             def remove() -> None:
-                if attempt(lambda db: remove_member(db, runtime, principal, user_id, today)).ok:
-                    ui.notify(f"{email} was removed.", type="positive")
+                if attempt(lambda db: remove_member(db, runtime, principal, member.user_id, today,
+                                                    invitation_id=member.invitation_id)).ok:
+                    ui.notify(f"{member.email} was removed.", type="positive")
                 members.refresh()
 
-            confirm(f"Remove {email}?", "They are signed out at once and cannot sign in again.", "Remove",
+            confirm(f"Remove {member.email}?", "They are signed out at once and cannot sign in again.", "Remove",
                     remove)
 
         members()

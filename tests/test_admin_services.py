@@ -243,7 +243,7 @@ def test_the_console_check_names_the_first_tampered_row(session: Session, runtim
     session.commit()
     verdict = check_audit_chain(session, runtime, admin)
     session.commit()
-    assert (verdict.first_bad_seq, verdict.intact) == (1, False)
+    assert (verdict.chain.first_bad_seq, verdict.intact) == (1, False)
     latest = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()  # type: ignore[attr-defined]
     assert (latest.action, latest.outcome) == ("audit.verify", "failure") and "row 1" in latest.reason  # type: ignore[union-attr, operator]
 

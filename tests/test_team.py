@@ -67,7 +67,7 @@ def test_the_tier_caps_the_team_size(session: Session, runtime: Runtime, company
 
 @pytest.mark.parametrize(("email", "role", "message"), [
     ("not-an-email", Role.VIEWER, "valid e-mail"),
-    ("viewer@company.example", Role.VIEWER, "already has an account"),
+    ("viewer@company.example", Role.VIEWER, "in your team already"),
     ("x@company.example", Role.ADMIN, "owner, accountant or viewer"),
 ])
 def test_bad_invitations_are_refused_clearly(session: Session, runtime: Runtime, company, email: str, role: Role,  # type: ignore[no-untyped-def]
@@ -141,3 +141,42 @@ async def test_the_team_page_is_for_owners_only(user: SimUser, session: Session,
     user.http_client.cookies.clear()
     await sign_in(user.http_client, "viewer@company.example", viewer_secret)
     assert (await user.http_client.get("/team")).status_code == 404
+
+
+def test_inviting_an_address_known_elsewhere_answers_like_any_other(session: Session, runtime: Runtime,  # type: ignore[no-untyped-def]
+                                                                    company, make: Factory) -> None:
+    from data import Tier
+    from services.auth.team import describe_invitation
+
+    make.user(role=Role.OWNER, customer=make.customer(), email="taken@elsewhere.example")
+    tier = session.get(Tier, company["customer"].tier_id)
+    tier.max_users = 4  # type: ignore[union-attr]  # the owner, the viewer and the two invited below
+    session.commit()
+    owner = company["owner"]
+    answers = {email: invite_member(session, runtime, owner, email=email, role=Role.VIEWER, display_name="A",
+                                    today=TODAY)
+               for email in ("new@nowhere.example", "taken@elsewhere.example")}
+    # The same answer, the same team list, the same link page; nothing says which address is known.
+    assert {type(answer) for answer in answers.values()} == {type(answers["new@nowhere.example"])}
+    team = {member.email: member for member in list_team(session, owner, TODAY)}
+    for email in answers:
+        assert (team[email].active, team[email].invited_pending, team[email].role) == (True, True, Role.VIEWER)
+        view = describe_invitation(session, answers[email].token)
+        assert view is not None and view.email == email
+    with pytest.raises(LimitExceeded):  # both hold a place in the team, like any invited member
+        invite_member(session, runtime, owner, email="third@nowhere.example", role=Role.VIEWER, display_name="",
+                      today=TODAY)
+    for email in answers:  # asking again says "in your team already" for both
+        with pytest.raises(InvalidInput, match="in your team already"):
+            invite_member(session, runtime, owner, email=email, role=Role.VIEWER, display_name="", today=TODAY)
+    # Only the address's owner, choosing a password, learns that it has an account already.
+    with pytest.raises(InvalidInput, match="has an account with the portal already"):
+        accept_invitation(session, runtime, answers["taken@elsewhere.example"].token, "a long passphrase here",
+                          RequestInfo())
+    # Removing it works like removing anyone and frees the place.
+    known = team["taken@elsewhere.example"]
+    remove_member(session, runtime, owner, known.user_id, TODAY, invitation_id=known.invitation_id)
+    after = {member.email: member for member in list_team(session, owner, TODAY)}
+    assert after["taken@elsewhere.example"].active is False
+    invite_member(session, runtime, owner, email="third@nowhere.example", role=Role.VIEWER, display_name="",
+                  today=TODAY)

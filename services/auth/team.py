@@ -22,12 +22,18 @@ from services.errors import InvalidInput, LimitExceeded, NotFound
 from services.principal import Principal, RequestInfo
 
 CUSTOMER_ROLES = (Role.OWNER, Role.ACCOUNTANT, Role.VIEWER)
+KNOWN_ELSEWHERE = ("This e-mail address has an account with the portal already: sign in with it. To join this "
+                   "company's team with it, ask the person who invited you to invite another address or to contact us.")
 UNUSABLE_PASSWORD = "!invited"  # not an argon2 hash: verifies against nothing until the invite is used
 
 
 @dataclass(frozen=True)
 class TeamMember:
-    user_id: int
+    """A person of the team, or an invitation to someone; removing means `remove_member` with
+    `user_id`, or with `invitation_id` for an invitation whose address has an account elsewhere."""
+
+    user_id: int | None
+    invitation_id: int | None
     email: str
     display_name: str
     role: Role
@@ -50,10 +56,26 @@ def list_team(db: Session, principal: Principal, today: date) -> list[TeamMember
     access = customer_access(db, principal, today)
     access.require(Capability.MANAGE_TEAM)
     pending = set(db.exec(select(col(Invitation.user_id)).where(col(Invitation.used_at).is_(None))).all())
-    users = db.exec(select(User).where(col(User.customer_id) == access.customer.id).order_by(col(User.email))).all()
-    return [TeamMember(user.id, user.email, user.display_name, user.role, user.is_active,  # type: ignore[arg-type]
-                       user.id in pending and user.password_hash == UNUSABLE_PASSWORD, user.last_login_at,
-                       user.id == principal.user_id) for user in users]
+    users = db.exec(select(User).where(col(User.customer_id) == access.customer.id)).all()
+    members = [TeamMember(user.id, None, user.email, user.display_name, user.role, user.is_active,
+                          user.id in pending and user.password_hash == UNUSABLE_PASSWORD, user.last_login_at,
+                          user.id == principal.user_id) for user in users]
+    # Invitations to addresses known elsewhere look like any invited member (pending, then removed).
+    members += [TeamMember(None, invitation.id, invitation.email or "", invitation.display_name or "",
+                           invitation.role or Role.VIEWER, invitation.used_at is None, invitation.used_at is None,
+                           None, False) for invitation in _unanswerable_invitations(db, access.customer.id)]
+    return sorted(members, key=lambda member: member.email)
+
+
+def _unanswerable_invitations(db: Session, customer_id: int | None, email: str | None = None) -> list[Invitation]:
+    """Invitations of the customer to addresses that have an account elsewhere (newest per address)."""
+    query = select(Invitation).where(col(Invitation.user_id).is_(None), col(Invitation.customer_id) == customer_id)
+    if email is not None:
+        query = query.where(col(Invitation.email) == email)
+    newest: dict[str, Invitation] = {}
+    for invitation in db.exec(query.order_by(col(Invitation.id))).all():
+        newest[invitation.email or ""] = invitation
+    return list(newest.values())
 
 
 def issue_invitation(db: Session, runtime: Runtime, user: User, created_by: int | None,
@@ -81,8 +103,14 @@ def invitee_email(email: str) -> str:
 
 
 def active_users(db: Session, customer_id: int) -> int:
-    """How many of the customer's accounts count against its tier's user limit."""
-    return db.exec(select(func.count()).select_from(User).where(col(User.customer_id) == customer_id, col(User.is_active))).one()
+    """How many of the customer's accounts count against its tier's user limit: active accounts and
+    open invitations to addresses known elsewhere (they hold a place like any invited member)."""
+    users = db.exec(select(func.count()).select_from(User).where(col(User.customer_id) == customer_id,
+                                                                  col(User.is_active))).one()
+    held = db.exec(select(func.count()).select_from(Invitation).where(
+        col(Invitation.user_id).is_(None), col(Invitation.customer_id) == customer_id,
+        col(Invitation.used_at).is_(None))).one()
+    return users + held
 
 
 def add_invited_user(db: Session, customer_id: int, role: Role, email: str, display_name: str) -> User:
@@ -102,10 +130,20 @@ def invite_member(db: Session, runtime: Runtime, principal: Principal, *, email:
     email = invitee_email(email)
     if role not in CUSTOMER_ROLES:
         raise InvalidInput("Choose owner, accountant or viewer.")
-    if db.exec(select(col(User.id)).where(col(User.email) == email)).first() is not None:
-        raise InvalidInput("This e-mail address already has an account.")
+    existing = db.exec(select(User).where(col(User.email) == email)).first()
+    if (existing is not None and existing.customer_id == access.customer.id) or \
+            _unanswerable_invitations(db, access.customer.id, email):
+        raise InvalidInput("This address is in your team already.")
     if active_users(db, access.customer.id) >= access.tier.max_users:  # type: ignore[arg-type]
         raise LimitExceeded(f"Your plan includes {access.tier.max_users} users; remove someone or upgrade the plan.")
+    if existing is not None:
+        # The address has an account with another customer or the staff. The owner gets the same
+        # answer as for anyone else, so that inviting cannot tell which addresses are known here.
+        issued = _invitation_for_a_known_address(db, runtime, access.customer.id, email, role, display_name,  # type: ignore[arg-type]
+                                                 principal.user_id)
+        record_audit(db, runtime.secret_key, AuditAction.TEAM_INVITE, AuditOutcome.SUCCESS, principal=principal,
+                     object_type="user", object_id=existing.id, details={"role": role.value, "known_elsewhere": True})
+        return issued
     user = add_invited_user(db, access.customer.id, role, email, display_name)  # type: ignore[arg-type]
     invitation = issue_invitation(db, runtime, user, principal.user_id)
     record_audit(db, runtime.secret_key, AuditAction.TEAM_INVITE, AuditOutcome.SUCCESS, principal=principal, object_type="user",
@@ -113,11 +151,34 @@ def invite_member(db: Session, runtime: Runtime, principal: Principal, *, email:
     return invitation
 
 
-def remove_member(db: Session, runtime: Runtime, principal: Principal, user_id: int, today: date) -> None:
-    """Owner: take a colleague's access away (their sessions end now). The last owner stays."""
+def _invitation_for_a_known_address(db: Session, runtime: Runtime, customer_id: int, email: str, role: Role,
+                                    display_name: str, created_by: int, now: datetime | None = None) -> IssuedInvitation:
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(days=runtime.settings.invitation_days)
+    db.add(Invitation(token_hash=sha256_hex(token), user_id=None, email=email, customer_id=customer_id, role=role,
+                      display_name=display_name.strip()[:200], created_by_user_id=created_by, created_at=now,
+                      expires_at=expires_at))
+    db.flush()
+    return IssuedInvitation(email=email, token=token, expires_at=expires_at)
+
+
+def remove_member(db: Session, runtime: Runtime, principal: Principal, user_id: int | None, today: date, *,
+                  invitation_id: int | None = None) -> None:
+    """Owner: take a colleague's access away (their sessions end now), or withdraw an invitation to
+    an address known elsewhere (`invitation_id`). The last owner stays."""
     access = customer_access(db, principal, today)
     access.require(Capability.MANAGE_TEAM)
-    member = db.get(User, user_id)
+    if invitation_id is not None:
+        invitation = db.get(Invitation, invitation_id)
+        if invitation is None or invitation.user_id is not None or invitation.customer_id != access.customer.id:
+            raise NotFound("No such team member.")
+        invitation.used_at = invitation.used_at or utcnow()
+        db.add(invitation)
+        record_audit(db, runtime.secret_key, AuditAction.TEAM_REMOVE, AuditOutcome.SUCCESS, principal=principal,
+                     object_type="invitation", object_id=invitation_id, details={"known_elsewhere": True})
+        return
+    member = db.get(User, user_id) if user_id is not None else None
     if member is None or member.customer_id != access.customer.id:
         raise NotFound("No such team member.")
     if member.id == principal.user_id:
@@ -129,7 +190,7 @@ def remove_member(db: Session, runtime: Runtime, principal: Principal, user_id: 
             raise InvalidInput("The account needs at least one owner.")
     member.is_active = False
     db.add(member)
-    ended = revoke_user_sessions(db, user_id, "removed_from_team")
+    ended = revoke_user_sessions(db, member.id or 0, "removed_from_team")
     record_audit(db, runtime.secret_key, AuditAction.TEAM_REMOVE, AuditOutcome.SUCCESS, principal=principal, object_type="user",
                  object_id=user_id, details={"sessions_ended": ended})
 
@@ -141,15 +202,16 @@ class InvitationView:
     expires_at: datetime
 
 
-def _live_invitation(db: Session, token: str, now: datetime) -> tuple[Invitation, User] | None:
+def _live_invitation(db: Session, token: str, now: datetime) -> tuple[Invitation, User | None] | None:
+    """The unused, unexpired invitation of `token` and its invited account (None for an address
+    known elsewhere)."""
     if not token or len(token) > 128:
         return None
-    row = db.exec(select(Invitation, User).join(User, col(User.id) == col(Invitation.user_id))
-                  .where(col(Invitation.token_hash) == sha256_hex(token))).first()
-    if row is None:
+    invitation = db.exec(select(Invitation).where(col(Invitation.token_hash) == sha256_hex(token))).first()
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
         return None
-    invitation, user = row
-    if invitation.used_at is not None or invitation.expires_at <= now or not user.is_active:
+    user = db.get(User, invitation.user_id) if invitation.user_id is not None else None
+    if invitation.user_id is not None and (user is None or not user.is_active):
         return None
     return invitation, user
 
@@ -160,8 +222,10 @@ def describe_invitation(db: Session, token: str, now: datetime | None = None) ->
     if live is None:
         return None
     invitation, user = live
-    customer = db.get(Customer, user.customer_id) if user.customer_id else None
-    return InvitationView(user.email, customer.name if customer else None, invitation.expires_at)
+    customer_id = user.customer_id if user is not None else invitation.customer_id
+    customer = db.get(Customer, customer_id) if customer_id else None
+    return InvitationView(user.email if user is not None else invitation.email or "",
+                          customer.name if customer else None, invitation.expires_at)
 
 
 def accept_invitation(db: Session, runtime: Runtime, token: str, password: str, request: RequestInfo,
@@ -173,6 +237,9 @@ def accept_invitation(db: Session, runtime: Runtime, token: str, password: str, 
         raise NotFound("This invitation link is not valid any more. Ask for a new one.", "expired")
     invitation, user = live
     check_new_password(password)
+    if user is None:
+        # Only the address's owner learns this (at the point where an account would be made).
+        raise InvalidInput(KNOWN_ELSEWHERE, "known_elsewhere")
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.totp_secret_encrypted = None  # a new person at this address enrols their own authenticator
