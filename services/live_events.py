@@ -61,6 +61,7 @@ class SessionsEnded:
     user_id: int
     session_id: int | None = None
     kept_session_id: int | None = None
+    reason: str = ""  # as stored on the session: "logout", "locked", "password_changed", …
 
     def covers(self, session_id: int) -> bool:
         if self.session_id is not None:
@@ -232,7 +233,8 @@ class RedisRelay:
                     user_id=int(fields["user_id"]),
                     session_id=int(fields["session_id"]) if fields.get("session_id") is not None else None,
                     kept_session_id=(int(fields["kept_session_id"]) if fields.get("kept_session_id") is not None
-                                     else None)))
+                                     else None),
+                    reason=str(fields.get("reason", ""))))
                 return
             event = LiveEvent.from_json(data)
         except (ValueError, KeyError, TypeError):

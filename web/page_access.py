@@ -82,12 +82,13 @@ class SessionGuard:
         def heard(ended: SessionsEnded) -> None:
             if ended.covers(session_id):
                 self._ended = True  # at once, from any thread: live updates check it before reading
-                loop.call_soon_threadsafe(leave)
+                # Signed out (here or in another tab): the sign-in page says so, as after the button.
+                loop.call_soon_threadsafe(leave, "signed_out" if ended.reason == "logout" else "expired")
 
-        def leave() -> None:
+        def leave(why: str) -> None:
             if not client.is_deleted:
                 with client:
-                    ui.navigate.to("/login?error=expired")
+                    ui.navigate.to(f"/login?error={why}")
 
         loop = asyncio.get_event_loop()
         client.on_delete(portal_runtime().events.subscribe_sessions(principal.user_id, heard))

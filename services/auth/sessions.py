@@ -143,7 +143,7 @@ def revoke_session(db: Session, session: LoginSession, reason: str, now: datetim
         db.add(session)
         db.flush()
         if session.id is not None:
-            _announce_after_commit(db, SessionsEnded(user_id=session.user_id, session_id=session.id))
+            _announce_after_commit(db, SessionsEnded(user_id=session.user_id, session_id=session.id, reason=reason))
 
 
 def revoke_user_sessions(
@@ -160,7 +160,7 @@ def revoke_user_sessions(
         statement = statement.where(col(LoginSession.id) != keep_session_id)
     ended = rows_changed(db.execute(statement))
     if ended:
-        _announce_after_commit(db, SessionsEnded(user_id=user_id, kept_session_id=keep_session_id))
+        _announce_after_commit(db, SessionsEnded(user_id=user_id, kept_session_id=keep_session_id, reason=reason))
     return ended
 
 

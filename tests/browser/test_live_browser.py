@@ -32,19 +32,19 @@ def test_an_open_dashboard_shows_a_pushed_payment(browser, live_server: LiveServ
 
 def test_a_tab_left_open_after_sign_out_leaves_and_shows_nothing_new(browser, live_server: LiveServer,  # type: ignore[no-untyped-def]
                                                                     accounts: Accounts) -> None:
-    invoice = open_invoice_of(live_server.database_url, "Müller")
+    invoice = open_invoice_of(live_server.database_url, "東京")
     context = browser.new_context(viewport=DESKTOP)
     left_open = context.new_page()
-    accounts.sign_in(left_open, "owner@mueller.example")
+    accounts.sign_in(left_open, "owner@tokyo-trading.example")
     left_open.goto(f"{live_server.base_url}/?number={invoice.number}")
     left_open.locator(f"tr[data-invoice-id='{invoice.id}'] [data-status]").wait_for()
 
     other = context.new_page()  # the same browser, another tab: signs out
     other.goto(f"{live_server.base_url}/settings")
-    other.get_by_role("button", name="Sign out").click()
+    other.get_by_role("button", name="Sign out", exact=True).click()
     other.wait_for_url("**/login**")
     # Revocation reaches the open tab at once, not at its next 15-second check.
-    left_open.wait_for_url("**/login?error=expired", timeout=5000)
+    left_open.wait_for_url("**/login?error=signed_out", timeout=5000)
 
     response = push_full_payment(live_server.base_url, LIVE_SECRET_KEY, invoice)
     assert response.status_code == 200 and response.json()["applied"] == 1, response.text
