@@ -134,3 +134,17 @@ async def test_a_page_whose_session_was_revoked_reads_nothing_more(user: SimUser
     await user.should_not_see("Invoice INV-GONE-1 is now paid")
     await user.should_not_see("INV-GONE-2")
     assert reads == []  # the open page read nothing after its session ended
+
+
+def test_a_session_end_crosses_processes_in_the_relay_format() -> None:
+    from services.live_events import EventBus, RedisRelay, SessionsEnded
+
+    heard: list[SessionsEnded] = []
+    bus = EventBus()
+    bus.subscribe_sessions(7, heard.append)
+    relay = RedisRelay("redis://127.0.0.1:1/0", bus)  # never connects: only the message format is used
+    ended = SessionsEnded(user_id=7, kept_session_id=3, reason="password_changed")
+    relay._deliver(ended.to_json().encode())
+    assert heard == [ended]
+    assert ended.covers(4) and not ended.covers(3)
+    assert SessionsEnded(user_id=7, session_id=5, reason="logout").covers(5)
