@@ -111,6 +111,30 @@ def toast_for(event: LiveEvent) -> tuple[str, str]:
     return f"Invoice {event.number} is now {STATUS_LABELS[event.status].lower()}", kind
 
 
+def toasts_for(burst: list[LiveEvent]) -> list[tuple[str, str]]:
+    """One toast per kind of change in a burst: a single change by its invoice, several counted
+    ("3 invoices are now paid"), so that a busy ledger minute is a line or two, not a column."""
+    groups: dict[str, list[LiveEvent]] = {}
+    for event in burst:
+        if event.kind == "new_invoice":
+            group = "new"
+        elif event.payment_status is not None and event.payment_status.value == "failed":
+            group = "failed"
+        else:
+            group = "paid" if event.status == InvoiceStatus.PAID else "changed"
+        groups.setdefault(group, []).append(event)
+    texts = {"new": ("{n} new invoices", "info"), "failed": ("{n} payments failed", "warning"),
+             "paid": ("{n} invoices are now paid", "positive"), "changed": ("{n} invoices changed status", "info")}
+    toasts = []
+    for group, events in groups.items():
+        if len(events) == 1:
+            toasts.append(toast_for(events[0]))
+        else:
+            template, kind = texts[group]
+            toasts.append((template.format(n=len(events)), kind))
+    return toasts
+
+
 @contextmanager
 def signed_in_frame(request: Request, title: str) -> Iterator[tuple[Principal, SessionGuard]]:
     """Enter the frame for the signed-in user of `request`; yields who it is and the guard."""
@@ -154,9 +178,11 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
             ui.timer(0.1, lambda: adopt_browser_timezone(principal), once=True)
         live = LiveUpdates(principal, guard)
 
-        def toast(event: LiveEvent) -> None:
-            message, kind = toast_for(event)
-            ui.notify(message, type=kind, position="top-right")  # type: ignore[arg-type]
+        def toast(burst: list[LiveEvent]) -> None:
+            # Bottom right: never over the header's navigation, the bell or Sign out (on phones the
+            # toast spans the bottom edge, below everything that can be tapped).
+            for message, kind in toasts_for(burst):
+                ui.notify(message, type=kind, position="bottom-right")  # type: ignore[arg-type]
 
         async def refresh_bell(_burst: list[LiveEvent]) -> None:
             # Once per burst, read in a worker thread, changed in place: with many open pages, per-event
@@ -168,7 +194,7 @@ def signed_in_frame_live(request: Request, title: str) -> Iterator[tuple[Princip
             for shown in bells:
                 shown.set_unread(unread)
 
-        live.on_event(toast)
+        live.on_change(toast)
         if not principal.is_staff:
             live.on_change(refresh_bell)
         yield principal, guard, live
