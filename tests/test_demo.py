@@ -112,3 +112,24 @@ def test_rows_added_after_the_demo_get_fresh_ids(demo_engine: sa.Engine) -> None
                                 unit_price_minor=1, tax_rate=0, net_minor=1, tax_minor=0, total_minor=1))
         session.commit()
         assert fresh.id is not None and fresh.id > 1500
+
+
+def test_demo_users_start_with_a_few_unread_notifications(demo_engine: sa.Engine) -> None:
+    from data import Notification
+    from services.demo.dataset import WELCOME_UNREAD
+
+    with Session(demo_engine) as session:
+        users = session.exec(select(User.id).where(User.customer_id.is_not(None))).all()  # type: ignore[union-attr]
+        unread = dict(session.exec(select(Notification.user_id, func.count()).where(
+            Notification.read_at.is_(None)).group_by(Notification.user_id)).all())  # type: ignore[union-attr]
+        titles = session.exec(select(Notification.title)).all()
+    assert users and all(unread.get(user_id) == WELCOME_UNREAD for user_id in users)
+    assert all(title.startswith("New invoice ") for title in titles)
+
+
+def test_the_demo_ledger_keeps_the_pace_of_a_billing_day(runtime) -> None:  # type: ignore[no-untyped-def]
+    from services.demo.billing_engine import DemoLedger
+
+    ledger = DemoLedger(runtime, "http://127.0.0.1:1")
+    sent_in_an_hour = sum(ledger.sends_now() for _ in range(900))  # 900 ticks of 4 s
+    assert 60 <= sent_in_an_hour <= 120  # about 90, not the 900 of one event per tick

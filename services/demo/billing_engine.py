@@ -24,8 +24,13 @@ from services.money import to_decimal
 log = logging.getLogger(__name__)
 
 
+# The scheduler ticks every 4 s; an event goes out on about one tick in ten: some 90 events an hour
+# across the demo's customers with logins, a handful per customer, like a billing day and not a flood.
+EVENT_CHANCE = 0.1
+
+
 class DemoLedger:
-    """Sends one event per tick for the customers that have demo logins."""
+    """Sends now and then (EVENT_CHANCE per tick) one event for a customer that has demo logins."""
 
     def __init__(self, runtime: Runtime, base_url: str, seed: int = 7) -> None:
         self.runtime = runtime
@@ -77,7 +82,13 @@ class DemoLedger:
                                 "due_date": (now.date() + timedelta(days=30)).isoformat(), "currency": currency,
                                 "terms": "Net 30", "version": 1, "lines": lines}}
 
+    def sends_now(self) -> bool:
+        """Whether this tick sends an event."""
+        return self.rng.random() < EVENT_CHANCE
+
     async def tick(self) -> None:
+        if not self.sends_now():
+            return
         event = self.next_event()
         if event is None:
             return

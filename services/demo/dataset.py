@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from data import (
     Customer,
+    Invoice,
     InvoiceStatus,
     NotificationKind,
     NotificationPreference,
@@ -34,7 +35,9 @@ from services.auth.passwords import hash_password
 from services.demo.activity import write_demo_activity
 from services.demo.options import DemoOptions
 from services.invoices.status import derive_status
+from services.live_events import LiveEvent
 from services.money import line_amounts
+from services.notifications.alerts import notify_invoice_changes
 
 BATCH_SIZE = 5_000
 DEMO_SOURCE = "ledger"  # as if pushed by the ledger: the simulated engine keeps updating them
@@ -153,8 +156,29 @@ def load_demo(engine: sa.Engine, options: DemoOptions, secret_key: str | None = 
         summary.customers = len(customers)
         _insert_support_requests(connection, rng, customers, options.as_of)
     _insert_invoices(engine, rng, options, customers, vendor_ids, summary)
+    _welcome_notifications(engine)
     write_demo_activity(engine, options, secret_key)
     return summary
+
+
+WELCOME_UNREAD = 3  # a demo user's bell starts with the newest few invoices, not empty and not full
+
+
+def _welcome_notifications(engine: sa.Engine) -> None:
+    """Announce each customer's newest invoices to its users, as the ledger would have."""
+    with Session(engine) as db:
+        customer_ids = db.exec(select(col(User.customer_id)).where(col(User.customer_id).is_not(None)).distinct()).all()
+        news, amounts = [], {}
+        for customer_id in customer_ids:
+            newest = db.exec(select(Invoice).where(col(Invoice.customer_id) == customer_id,
+                                                   col(Invoice.status) != InvoiceStatus.DRAFT)
+                             .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc()).limit(WELCOME_UNREAD)).all()
+            for invoice in reversed(newest):
+                assert invoice.id is not None and customer_id is not None
+                news.append(LiveEvent(customer_id, invoice.id, invoice.number, "new_invoice", invoice.status, None))
+                amounts[invoice.id] = (invoice.total_minor, invoice.currency)
+        notify_invoice_changes(db, news, amounts)
+        db.commit()
 
 
 @dataclass(frozen=True)
