@@ -31,6 +31,7 @@ from services.invoices.queries import (
     account_summary,
     invoice_rows,
     list_invoices,
+    matching_invoices,
     vendor_options,
 )
 from services.live_events import LiveEvent
@@ -107,6 +108,10 @@ class Dashboard:
         with self.runtime.unit_of_work() as db:
             return list_invoices(db, self.principal, query, self.today)
 
+    def count_matching(self, ids: set[int]) -> int:
+        with self.runtime.unit_of_work() as db:
+            return matching_invoices(db, self.principal, self.query, ids, self.today)
+
     def load_rows(self, ids: set[int]) -> list[InvoiceRow]:
         with self.runtime.unit_of_work() as db:
             return invoice_rows(db, self.principal, ids, self.today)
@@ -125,7 +130,9 @@ class Dashboard:
                 set_status(badge, row.status)
             if handles.due is not None:
                 handles.due.set_text(self.fmt.money(row.due_minor, row.currency) if row.due_minor else "—")
-        if new := sum(event.kind == "new_invoice" for event in events):
+        arrived = {event.invoice_id for event in events if event.kind == "new_invoice"}
+        # Announced only when the list as filtered would show them (the toast tells of the others).
+        if arrived and (new := await run.io_bound(self.count_matching, arrived)):
             self.arrivals += new
             self.arrivals_banner.refresh()
 

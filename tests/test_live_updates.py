@@ -166,3 +166,21 @@ async def test_a_burst_of_changes_is_one_toast_per_kind(user: SimUser, session: 
     await user.should_see("3 invoices are now paid", retries=30)
     await user.should_see("New invoice INV-B-9", retries=30)
     await user.should_not_see("Invoice INV-B-0 is now paid")
+
+
+async def test_arrivals_are_announced_only_under_filters_they_match(user: SimUser, session: Session,
+                                                                    runtime: Runtime, make: Factory) -> None:
+    customer = make.customer(ref="C-FILTER")
+    make.vendor(code="NCS")
+    make.user(role=Role.OWNER, customer=customer, email="filter@example.com", mfa_secret=SECRET)
+    session.commit()
+    ingest(runtime, "ledger", [invoice_event("F1", customer_ref="C-FILTER", vendor_code="NCS", number="INV-F-1")])
+    await sign_in(user.http_client, "filter@example.com", SECRET)
+    await user.open("/?number=INV-F-")
+    await user.should_see("INV-F-1")
+    ingest(runtime, "ledger", [invoice_event("F2", customer_ref="C-FILTER", vendor_code="NCS", number="OTHER-2")])
+    await user.should_see("New invoice OTHER-2", retries=30)  # the toast tells of it
+    await asyncio.sleep(0.5)
+    await user.should_not_see("new invoice arrived")  # but the filtered list would not show it
+    ingest(runtime, "ledger", [invoice_event("F3", customer_ref="C-FILTER", vendor_code="NCS", number="INV-F-3")])
+    await user.should_see("1 new invoice arrived.", retries=30)

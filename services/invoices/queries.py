@@ -154,6 +154,18 @@ def invoice_rows(db: Session, principal: Principal, invoice_ids: set[int], today
     return [_invoice_row(row, today) for row in db.exec(statement).all()]
 
 
+def matching_invoices(db: Session, principal: Principal, query: InvoiceQuery, invoice_ids: set[int],
+                      today: date) -> int:
+    """How many of these invoices the user's list under `query` shows (live arrivals: only those
+    the open list's filters would show are announced)."""
+    if not invoice_ids:
+        return 0
+    access = customer_access(db, principal, today)
+    conditions = invoice_filter_conditions(access, query, today, db.get_bind().dialect.name)
+    return int(db.exec(select(func.count()).select_from(Invoice).where(
+        *conditions, col(Invoice.id).in_(sorted(invoice_ids)))).one())
+
+
 def vendor_options(db: Session, principal: Principal, today: date) -> list[VendorOption]:
     """Vendors that issued at least one invoice this user can see, for the vendor filter."""
     access = customer_access(db, principal, today)
