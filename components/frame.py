@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from nicegui import ui
 
+from components.attributes import attrs
 from components.forms import post_form
 from components.theme import BRAND_NAME, apply_theme
 
@@ -25,6 +26,11 @@ class AccountBadge:
 
     name: str
     detail: str
+
+
+# Following a fragment link moves the browser's Tab starting point only sometimes; focus the target.
+FOCUS_LINK_TARGET = ("(event) => { const target = document.querySelector(event.currentTarget.getAttribute('href'));"
+                     " if (target) { event.preventDefault(); target.focus(); target.scrollIntoView(); } }")
 
 
 @contextmanager
@@ -46,6 +52,9 @@ def frame(
         with drawer:
             _nav_links(nav, current_path, vertical=True)
     with ui.header(elevated=False).classes("portal-header items-center px-4 py-2 gap-2"):
+        # The first stop of the Tab key: past the header and menu straight to the page's content.
+        skip = ui.link("Skip to content", "#").classes("portal-skip")
+        skip.on("click", js_handler=FOCUS_LINK_TARGET)
         if drawer is not None:
             ui.button(icon="menu", on_click=drawer.toggle).props("flat round aria-label='Open menu'").classes("text-gray-800").classes(
                 "xl:hidden" if compact else "lg:hidden")
@@ -59,8 +68,9 @@ def frame(
         if header_extra is not None:
             header_extra()
         if account is not None:
-            with ui.link(target="/settings").classes("no-underline text-inherit max-sm:hidden min-w-0").props(
-                    'aria-label="Your settings"'):
+            # Its accessible name starts with the words it shows (WCAG 2.5.3), then says where it goes.
+            with attrs(ui.link(target="/settings").classes("no-underline text-inherit max-sm:hidden min-w-0"),
+                       {"aria-label": f"{account.name}, {account.detail}: your settings"}):
                 # Names come from people: a long one is cut short here (the whole name is on /settings).
                 with ui.column().classes("gap-0 items-end max-w-56 min-w-0"):
                     ui.label(account.name).classes("text-sm font-medium truncate max-w-full")
@@ -68,7 +78,9 @@ def frame(
         if sign_out_action:
             with post_form(sign_out_action):
                 ui.button("Sign out", icon="logout").props("type=submit flat no-caps").classes("text-gray-800")
-    with ui.element("main").classes("portal-main") as main:
+    # Quasar's page is the document's <main> already; this is its content column and the skip target.
+    with ui.element("div").classes("portal-main").props("tabindex=-1") as main:
+        skip.props["href"] = f"#{main.html_id}"
         ui.label(page_title).classes("sr-only")
         yield main
 

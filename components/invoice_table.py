@@ -78,9 +78,9 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                             handles[row.id].badges.append(status_badge(row.status))
     with ui.column().classes("w-full gap-2 md:hidden").props('role="list" aria-label="Invoices"'):
         for row in rows:
-            with attrs(ui.link(target=link(row.id)).classes(
+            with ui.element("div").classes("w-full").props('role="listitem"'), attrs(ui.link(target=link(row.id)).classes(
                     "w-full block no-underline text-inherit rounded-lg border border-gray-200 bg-white p-3"),
-                    {"role": "listitem", "data-invoice-id": row.id}):
+                    {"data-invoice-id": row.id}):
                 with ui.row().classes("w-full items-center justify-between no-wrap"):
                     ui.label(row.number).classes("font-semibold text-blue-800")
                     handles[row.id].badges.append(status_badge(row.status))

@@ -30,9 +30,10 @@ class NotificationBell:
     def set_unread(self, unread: int) -> None:
         """Show a new count (and re-read the list if the menu is open)."""
         self.unread = unread
-        label = f"Notifications, {unread} unread" if unread else "Notifications"
-        attrs(self.button, {"aria-label": label})
-        self.badge.set_text(str(min(unread, 99)) + ("+" if unread > 99 else ""))
+        shown = str(min(unread, 99)) + ("+" if unread > 99 else "")
+        # The name holds the count as the badge shows it (WCAG 2.5.3: name and visible text agree).
+        attrs(self.button, {"aria-label": f"Notifications, {shown} unread" if unread else "Notifications"})
+        self.badge.set_text(shown)
         self.badge.set_visibility(unread > 0)
         if self.menu.value:
             self.fill()

@@ -11,6 +11,10 @@ body { background: #f5f7fb; color: #111827; }
 .portal-brand { color: #1e40af; font-weight: 700; letter-spacing: -0.01em; text-decoration: none; }
 .portal-nav a { color: #374151; text-decoration: none; padding: 0.5rem 0.75rem; border-radius: 0.5rem; }
 .portal-nav a:hover, .portal-nav a.active { background: #eef2ff; color: #1e40af; }
+.portal-skip { position: absolute; left: 0.5rem; top: -3rem; z-index: 3000; padding: 0.5rem 0.75rem;
+  background: #1e3a8a; color: #fff; border-radius: 0.375rem; }
+.portal-skip:focus { top: 0.5rem; }
+.portal-main:focus { outline: none; }
 .portal-main { width: 100%; max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; display: flex; flex-direction: column; gap: 1rem; }
 :focus-visible { outline: 3px solid #f59e0b !important; outline-offset: 2px; }
 .portal-muted { color: #4b5563; }

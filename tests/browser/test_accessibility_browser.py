@@ -56,3 +56,21 @@ def test_keyboard_reaches_an_invoice_and_focus_is_visible(browser, live_server: 
     page.keyboard.press("Enter")
     page.get_by_text("Line items").wait_for()
     context.close()
+
+
+def test_the_first_tab_offers_a_skip_link_to_the_content(browser, live_server: LiveServer,  # type: ignore[no-untyped-def]
+                                                         accounts: Accounts) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    accounts.sign_in(page, "viewer@lodz-logistyka.example")
+    page.goto(f"{live_server.base_url}/")
+    page.get_by_text("Open balance").wait_for()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("link => link === document.activeElement") and skip.is_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.classList.contains('portal-main')")
+    page.keyboard.press("Tab")  # the next stop is inside the content, past header and menu
+    assert page.evaluate("document.querySelector('.portal-main').contains(document.activeElement)")
+    assert page.locator("main").count() == 1  # Quasar's page; the content column is no second <main>
+    context.close()
