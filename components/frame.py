@@ -77,7 +77,10 @@ def frame(
                     ui.label(account.detail).classes("text-xs portal-muted truncate max-w-full")
         if sign_out_action:
             with post_form(sign_out_action):
-                ui.button("Sign out", icon="logout").props("type=submit flat no-caps").classes("text-gray-800")
+                # On phones the icon alone, so that the header stays one row; the name stays "Sign out".
+                with ui.button(icon="logout").props('type=submit flat no-caps aria-label="Sign out"').classes(
+                        "text-gray-800"):
+                    ui.label("Sign out").classes("ml-2 max-sm:hidden")
     # Quasar's page is the document's <main> already; this is its content column and the skip target.
     with ui.element("div").classes("portal-main").props("tabindex=-1") as main:
         skip.props["href"] = f"#{main.html_id}"

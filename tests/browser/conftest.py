@@ -139,9 +139,18 @@ def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=browser_environment())
         yield WatchedBrowser(browser)
         browser.close()
+
+
+def browser_environment() -> dict[str, str]:
+    """Chromium's environment: this one without faketime's preload. .ci/run moves the clock of the
+    portal and the tests (that is what it checks); Chromium itself under libfaketime refuses the
+    portal's stylesheets ("MIME type ('')" in its console, though the server sends text/css), so the
+    browser keeps the real clock, as a user's browser would."""
+    return {key: value for key, value in os.environ.items()
+            if key not in ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC")}
 
 
 @pytest.fixture(autouse=True)
