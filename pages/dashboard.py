@@ -131,8 +131,10 @@ class Dashboard:
             if handles.due is not None:
                 handles.due.set_text(self.fmt.money(row.due_minor, row.currency) if row.due_minor else "—")
         arrived = {event.invoice_id for event in events if event.kind == "new_invoice"}
-        # Announced only when the list as filtered would show them (the toast tells of the others).
-        if arrived and (new := await run.io_bound(self.count_matching, arrived)):
+        # Announced only when the list as filtered would show them (the toast tells of the others);
+        # the unfiltered list shows every new invoice, so most open dashboards need no query here.
+        if arrived and (new := await run.io_bound(self.count_matching, arrived) if self.query.is_filtered
+                        else len(arrived)):
             self.arrivals += new
             self.arrivals_banner.refresh()
 

@@ -234,3 +234,21 @@ async def test_a_pdf_that_cannot_be_rendered_answers_503_with_the_reason(user: S
 
 
 SECRET_503 = pyotp.random_base32(32)
+
+
+def test_the_background_renderer_skips_a_failed_revision_but_not_the_next(session: Session, invoice,  # type: ignore[no-untyped-def]
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.documents.store as store
+
+    real = store.render_invoice_pdf
+    monkeypatch.setattr(store, "render_invoice_pdf", lambda *_a, **_k: (_ for _ in ()).throw(
+        render.RenderError("the PDF took longer than 30 s to render and was stopped")))
+    failed: set[tuple[int, int]] = set()
+    assert render_missing_documents(session, "en_US", TODAY, failed=failed) == 1
+    assert failed == {(invoice.id, invoice.revision)}
+    assert render_missing_documents(session, "en_US", TODAY, failed=failed) == 0  # not tried again
+    monkeypatch.setattr(store, "render_invoice_pdf", real)
+    invoice.revision += 1  # a new version of the invoice arrives
+    session.add(invoice)
+    session.commit()
+    assert render_missing_documents(session, "en_US", TODAY, failed=failed) == 1

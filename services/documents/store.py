@@ -69,12 +69,12 @@ def render_missing_documents(db: Session, locale: str, today: date, limit: int =
     A revision that fails to render is logged and added to `failed`, which later calls skip (so
     one bad invoice does not take every batch's time; its download says what went wrong)."""
     failed = failed if failed is not None else set()
-    skipped = [invoice_id for invoice_id, _revision in failed]
     missing = db.exec(
         select(Invoice).outerjoin(Document, sa.and_(col(Document.invoice_id) == col(Invoice.id),
                                                     col(Document.revision) == col(Invoice.revision)))
         .where(col(Document.id).is_(None), col(Invoice.status) != InvoiceStatus.DRAFT,
-               col(Invoice.id).not_in(skipped))
+               # The failed revision only: a newer revision of the same invoice is tried again.
+               sa.tuple_(col(Invoice.id), col(Invoice.revision)).not_in(sorted(failed)))
         .order_by(col(Invoice.issue_date).desc()).limit(limit)
     ).all()
     for invoice in missing:
