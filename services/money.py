@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 from services.errors import InvalidInput
 
@@ -47,6 +48,30 @@ def line_amounts(quantity: Decimal, unit_price_minor: int, tax_rate_percent: Dec
     return net, tax, net + tax
 
 
+CURRENCY_SPACE = "\xa0"
+
+
 def format_money(minor: int, currency: str, locale: str = "en_US") -> str:
-    """`minor` shown as money for `locale` (e.g. '1.234,50 €' in de_DE)."""
-    return format_currency(to_decimal(minor, currency), currency, locale=locale)
+    """`minor` shown as money for `locale`: '1.234,50 €' in de_DE, 'PLN 1,234.50' in en_US."""
+    text = format_currency(to_decimal(minor, currency), currency, locale=locale)
+    return _space_letter_symbol(text, get_currency_symbol(currency, locale=locale))
+
+
+def _space_letter_symbol(text: str, symbol: str) -> str:
+    """CLDR's currencySpacing, which Babel leaves out: a symbol that ends (or starts) with a letter,
+    like 'PLN' or 'CHF', is kept apart from an adjacent digit by a no-break space ('PLN 12.00',
+    not 'PLN12.00'); sign symbols like '€' stay attached."""
+    at = text.find(symbol) if symbol else -1
+    if at < 0:
+        return text
+    end = at + len(symbol)
+    if end < len(text) and text[end].isdigit() and _is_letterish(symbol[-1]):
+        text = text[:end] + CURRENCY_SPACE + text[end:]
+    if at > 0 and text[at - 1].isdigit() and _is_letterish(symbol[0]):
+        text = text[:at] + CURRENCY_SPACE + text[at:]
+    return text
+
+
+def _is_letterish(character: str) -> bool:
+    # CLDR's currencyMatch [[:^S:]&[:^Z:]]: neither a symbol nor a separator
+    return not unicodedata.category(character).startswith(("S", "Z"))

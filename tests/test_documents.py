@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyotp
@@ -13,13 +14,14 @@ from nicegui.testing import User as SimUser
 from sqlmodel import Session, select
 
 import services.documents.render as render
-from data import AuditEvent, Document, InvoiceStatus, Role
+from data import AuditEvent, Document, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Role
 from services.config.runtime import Runtime
 from services.documents.downloads import verify_document
 from services.documents.store import ensure_document, pdf_filename, render_missing_documents
 from services.errors import InvalidInput
 from services.invoices.queries import build_invoice_detail
 from services.localization.formatting import Formatter
+from tests.conftest import ARTIFACTS
 from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
 from tests.web import sign_in
@@ -65,6 +67,26 @@ def test_the_pdf_reads_back_with_number_lines_and_totals(session: Session, invoi
         assert name in text
     assert "Page 1 of 1" in text
     assert "IBAN DE89" in text
+
+
+def test_a_paid_invoice_lists_its_payments_and_asks_for_no_payment(session: Session, invoice,  # type: ignore[no-untyped-def]
+                                                                    tmp_path: Path) -> None:
+    session.add(Payment(external_id="pay-1", invoice_id=invoice.id, amount_minor=invoice.total_minor, currency="EUR",
+                        method=PaymentMethod.CARD, status=PaymentStatus.SUCCEEDED, reference="RF-778",
+                        received_at=datetime(2026, 3, 20, 14, 5, 59, tzinfo=timezone.utc)))
+    invoice.status = InvoiceStatus.PAID
+    invoice.amount_paid_minor = invoice.total_minor
+    invoice.revision = 2
+    session.add(invoice)
+    session.commit()
+    content = ensure_document(session, invoice, "en_US", TODAY).content
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "paid-invoice.pdf").write_bytes(content)  # for a person to look at
+    text = pdf_text(content, tmp_path)
+    assert "Payments received" in text and "RF-778" in text and "card" in text
+    assert "Mar 20, 2026, 2:05 PM" in text and "2:05:59" not in text  # to the minute
+    assert "-€370.65" in text and "Amount due" in text  # paid carries the minus sign, as in the portal
+    assert "IBAN DE89" not in text and "Payment instructions" not in text
 
 
 def test_hostile_text_renders_literally_and_fetches_nothing(session: Session, invoice, tmp_path: Path,  # type: ignore[no-untyped-def]

@@ -43,3 +43,12 @@ def test_money_is_formatted_for_the_locale_and_currency() -> None:
     assert format_money(123450, "EUR", "de_DE") == "1.234,50\xa0€"
     assert format_money(123450, "EUR", "en_US") == "€1,234.50"
     assert format_money(1234, "JPY", "ja_JP") == "￥1,234"
+
+
+def test_a_letter_currency_symbol_keeps_a_space_from_the_digits() -> None:
+    # CLDR's currencySpacing: "PLN 10,280,221.91", not "PLN10,280,221.91"; "€" and "US$" stay attached
+    assert format_money(1028022191, "PLN", "en_US") == "PLN\xa010,280,221.91"
+    assert format_money(-123450, "CHF", "en_GB") == "-CHF\xa01,234.50"
+    assert format_money(123450, "PLN", "pl_PL") == "1\xa0234,50\xa0zł"
+    assert format_money(123450, "USD", "en_GB") == "US$1,234.50"
+    assert format_money(123450, "PLN", "de_DE") == "1.234,50\xa0PLN"

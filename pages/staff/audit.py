@@ -95,7 +95,7 @@ def audit_page(request: Request, runtime: PortalRuntime) -> None:
             for row in page.rows:
                 with table_row():
                     cell(str(row.seq), ).classes("font-mono")
-                    cell(fmt.datetime(row.occurred_at), ).classes("whitespace-nowrap")
+                    cell(fmt.datetime(row.occurred_at, seconds=True)).classes("whitespace-nowrap")
                     cell(row.user_email or ("system" if row.user_id is None else f"user {row.user_id}"),
                          ).classes("break-all")
                     cell(row.customer_name or "")

@@ -84,7 +84,7 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
             with data_table("Events in quarantine", QUARANTINE_HEADERS):
                 for event in events:
                     with table_row():
-                        cell(fmt.datetime(event.received_at)).classes("whitespace-nowrap")
+                        cell(fmt.datetime(event.received_at, seconds=True)).classes("whitespace-nowrap")
                         cell(event.source).classes("font-mono")
                         with cell().classes("font-mono break-all"):
                             ui.label(event.event_id)
@@ -108,7 +108,7 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
             with data_table("Applied events to look at", FLAGGED_HEADERS):
                 for event in events:
                     with table_row():
-                        cell(fmt.datetime(event.received_at)).classes("whitespace-nowrap")
+                        cell(fmt.datetime(event.received_at, seconds=True)).classes("whitespace-nowrap")
                         cell(event.source).classes("font-mono")
                         cell(event.event_id).classes("font-mono break-all")
                         cell(event.event_type or "?").classes("font-mono")

@@ -9,7 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from babel.numbers import format_decimal, format_percent
 
 from services.money import format_money
@@ -82,8 +82,13 @@ class Formatter:
     def date(self, value: date) -> str:
         return format_date(value, format="medium", locale=self.locale)
 
-    def datetime(self, value: datetime) -> str:
-        return format_datetime(value, format="medium", tzinfo=ZoneInfo(self.timezone), locale=self.locale)
+    def datetime(self, value: datetime, *, seconds: bool = False) -> str:
+        """Date and time in the person's zone; to the minute unless `seconds` (logs where order matters)."""
+        zone = ZoneInfo(self.timezone)
+        if seconds:
+            return format_datetime(value, format="medium", tzinfo=zone, locale=self.locale)
+        return get_datetime_format("medium", locale=self.locale).format(
+            format_time(value, format="short", tzinfo=zone, locale=self.locale), self.date(value.astimezone(zone)))
 
     def quantity(self, value: Decimal) -> str:
         return format_decimal(value.normalize() if value == value.to_integral() else value, locale=self.locale)
