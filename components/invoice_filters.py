@@ -1,5 +1,9 @@
 """Filters above the invoice list: period, dates, vendors, number, status. Every change calls
-back with the new query; the page puts it in the URL and refreshes the list."""
+back with the new query; the page puts it in the URL and refreshes the list.
+
+The controls are built once and then only updated (count, Reset, the custom dates): rebuilding
+them under the user's fingers would take the focus out of the field they are typing in.
+"""
 
 from __future__ import annotations
 
@@ -15,59 +19,82 @@ from services.invoices.queries import VendorOption
 from services.invoices.status import STATUS_LABELS
 
 ALL_DATES = "all"
+# The search waits this long after the last key: a typed number reaches the list (and the
+# address bar) about a quarter of a second after the user stops typing.
+SEARCH_DEBOUNCE_MS = 250
 
 
-def invoice_filters(query: InvoiceQuery, vendors: Sequence[VendorOption], *,
-                    on_change: Callable[[InvoiceQuery], None]) -> None:
-    def change(**values: object) -> None:
-        on_change(query.with_changes(**values))
+def active_filter_count(query: InvoiceQuery) -> int:
+    """How many of the panel's filters limit the list (the number field is outside the panel)."""
+    return sum(bool(x) for x in (query.dates_filtered, query.vendor_codes, query.statuses))
 
-    def set_period(value: str) -> None:
-        if value == ALL_DATES:
-            change(period=None, date_from=None, date_to=None)
-        else:
-            change(period=Period(value), date_from=query.date_from if value == Period.CUSTOM else None,
-                   date_to=query.date_to if value == Period.CUSTOM else None)
 
-    active = sum(bool(x) for x in (query.period, query.vendor_ids, query.statuses))
-    with ui.row().classes("w-full items-start gap-3 no-wrap"):
-        ui.input("Invoice number", value=query.number,
-                 on_change=lambda e: change(number=(e.value or "").strip())).props(
-            'outlined dense clearable debounce=400 maxlength=64 inputmode=search '
-            'hint="Exact number or its first characters"').classes("grow max-w-md")
-        toggle = attrs(ui.button(f"Filters{f' ({active})' if active else ''}", icon="filter_list").props(
-            'outline no-caps aria-controls="invoice-filters"'), {"aria-expanded": "true" if active else "false"})
-        if query.is_filtered:
-            ui.button("Reset", icon="filter_alt_off",
-                      on_click=lambda: on_change(InvoiceQuery(sort=query.sort, descending=query.descending,
-                                                              page_size=query.page_size))).props(
+class InvoiceFilters:
+    """The filter bar and its panel for one open list."""
+
+    def __init__(self, query: InvoiceQuery, vendors: Sequence[VendorOption], *,
+                 on_change: Callable[[InvoiceQuery], None], on_reset: Callable[[], None]) -> None:
+        self.query = query
+        self._on_change = on_change
+        active = active_filter_count(query)
+        with ui.row().classes("w-full items-start gap-3 no-wrap"):
+            ui.input("Invoice number", value=query.number,
+                     on_change=lambda e: self._change(number=(e.value or "").strip())).props(
+                f'outlined dense clearable debounce={SEARCH_DEBOUNCE_MS} maxlength=64 inputmode=search '
+                'hint="Exact number or its first characters"').classes("grow max-w-md")
+            self.toggle = attrs(ui.button("Filters", icon="filter_list", on_click=self._toggle_panel).props(
+                'outline no-caps aria-controls="invoice-filters"'), {"aria-expanded": "true" if active else "false"})
+            self.reset = ui.button("Reset", icon="filter_alt_off", on_click=on_reset).props(
                 "flat no-caps").classes("max-sm:hidden")
-    with ui.element("div").classes("w-full rounded-lg bg-white border border-gray-200 p-3").props(
-            'id="invoice-filters"') as panel:
-        with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-3 gap-3 w-full items-start"):
-            period_options = {ALL_DATES: "All dates"} | {p.value: label for p, label in PERIOD_LABELS.items()}
-            ui.select(period_options, label="Issue date", value=query.period.value if query.period else ALL_DATES,
-                      on_change=lambda e: set_period(e.value)).props("outlined dense").classes("w-full")
-            ui.select({vendor.id: vendor.name for vendor in vendors}, label="Vendor", multiple=True,
-                      value=[v for v in query.vendor_ids if any(v == o.id for o in vendors)],
-                      on_change=lambda e: change(vendor_ids=tuple(e.value or ()))).props(
-                "outlined dense use-chips clearable").classes("w-full")
-            ui.select({status.value: STATUS_LABELS[status] for status in CUSTOMER_STATUSES}, label="Status",
-                      multiple=True, value=[s.value for s in query.statuses],
-                      on_change=lambda e: change(statuses=tuple(InvoiceStatus(v) for v in (e.value or ())))).props(
-                "outlined dense use-chips clearable").classes("w-full")
-        if query.period == Period.CUSTOM:
-            with ui.row().classes("gap-3 mt-3 items-center"):
-                date_range_inputs(query.date_from, query.date_to, on_change=change)
-        if query.is_filtered:
-            ui.button("Reset filters", icon="filter_alt_off",
-                      on_click=lambda: on_change(InvoiceQuery(sort=query.sort, descending=query.descending,
-                                                              page_size=query.page_size))).props(
+        with ui.element("div").classes("w-full rounded-lg bg-white border border-gray-200 p-3").props(
+                'id="invoice-filters"') as self.panel:
+            with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-3 gap-3 w-full items-start"):
+                period_options = {ALL_DATES: "All dates"} | {p.value: label for p, label in PERIOD_LABELS.items()}
+                ui.select(period_options, label="Issue date", value=query.period.value if query.period else ALL_DATES,
+                          on_change=lambda e: self._set_period(e.value)).props("outlined dense").classes("w-full")
+                ui.select({vendor.code: vendor.name for vendor in vendors}, label="Vendor", multiple=True,
+                          value=[code for code in query.vendor_codes if any(code == o.code for o in vendors)],
+                          on_change=lambda e: self._change(vendor_codes=tuple(e.value or ()))).props(
+                    "outlined dense use-chips clearable").classes("w-full")
+                ui.select({status.value: STATUS_LABELS[status] for status in CUSTOMER_STATUSES}, label="Status",
+                          multiple=True, value=[s.value for s in query.statuses],
+                          on_change=lambda e: self._change(
+                              statuses=tuple(InvoiceStatus(v) for v in (e.value or ())))).props(
+                    "outlined dense use-chips clearable").classes("w-full")
+            self.custom_dates()
+            self.phone_reset = ui.button("Reset filters", icon="filter_alt_off", on_click=on_reset).props(
                 "flat no-caps").classes("sm:hidden mt-2")
-    panel.set_visibility(bool(active))
+        self.panel.set_visibility(bool(active))
+        self.show(query)
 
-    def toggle_panel() -> None:
-        panel.set_visibility(not panel.visible)
-        attrs(toggle, {"aria-expanded": "true" if panel.visible else "false"})
+    def show(self, query: InvoiceQuery) -> None:
+        """Bring the count, the Reset buttons and the custom dates in line with `query`."""
+        custom_changed = (query.period == Period.CUSTOM) != (self.query.period == Period.CUSTOM)
+        self.query = query
+        active = active_filter_count(query)
+        self.toggle.set_text(f"Filters ({active})" if active else "Filters")
+        self.reset.set_visibility(query.is_filtered)
+        self.phone_reset.set_visibility(query.is_filtered)
+        if custom_changed:
+            self.custom_dates.refresh()
 
-    toggle.on_click(toggle_panel)
+    @ui.refreshable_method
+    def custom_dates(self) -> None:
+        if self.query.period == Period.CUSTOM:
+            with ui.row().classes("gap-3 mt-3 items-center"):
+                date_range_inputs(self.query.date_from, self.query.date_to, on_change=self._change)
+
+    def _change(self, **values: object) -> None:
+        self._on_change(self.query.with_changes(**values))
+
+    def _set_period(self, value: str) -> None:
+        if value == ALL_DATES:
+            self._change(period=None, date_from=None, date_to=None)
+        else:
+            custom = value == Period.CUSTOM
+            self._change(period=Period(value), date_from=self.query.date_from if custom else None,
+                         date_to=self.query.date_to if custom else None)
+
+    def _toggle_panel(self) -> None:
+        self.panel.set_visibility(not self.panel.visible)
+        attrs(self.toggle, {"aria-expanded": "true" if self.panel.visible else "false"})

@@ -19,10 +19,11 @@ from services.invoices.queries import InvoiceRow
 
 # Heading, sort key, and whether the column is right-aligned (amounts).
 COLUMNS: list[tuple[str, SortKey | None, bool]] = [
-    ("Number", SortKey.NUMBER, False), ("Vendor", None, False),
+    ("Number", SortKey.NUMBER, False), ("Vendor", SortKey.VENDOR, False),
     ("Issued", SortKey.ISSUE_DATE, False), ("Due", SortKey.DUE_DATE, False),
-    ("Amount", SortKey.AMOUNT, True), ("Still due", None, True), ("Status", SortKey.STATUS, False),
+    ("Amount", SortKey.AMOUNT, True), ("Still due", SortKey.STILL_DUE, True), ("Status", SortKey.STATUS, False),
 ]
+SORT_LABELS = {key: label for label, key, _right in COLUMNS if key is not None}
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
                                                     else "—", amount=True)
                         with ui.element("td").classes("px-3 py-2"):
                             handles[row.id].badges.append(status_badge(row.status))
+    _phone_sort(sort, descending, on_sort)
     with ui.column().classes("w-full gap-2 md:hidden").props('role="list" aria-label="Invoices"'):
         for row in rows:
             with ui.element("div").classes("w-full").props('role="listitem"'), attrs(ui.link(target=link(row.id)).classes(
@@ -92,6 +94,17 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
 
 
     return handles
+
+
+def _phone_sort(sort: SortKey, descending: bool, on_sort: Callable[[SortKey], None]) -> None:
+    """The table's sort headers, for phones: a choice of column and a button that turns the direction."""
+    with ui.row().classes("w-full items-center justify-end gap-1 no-wrap md:hidden"):
+        ui.select({key.value: label for key, label in SORT_LABELS.items()}, label="Sort by", value=sort.value,
+                  on_change=lambda e: on_sort(SortKey(e.value)) if e.value != sort.value else None).props(
+            "outlined dense options-dense").classes("w-40")
+        ui.button(icon="arrow_downward" if descending else "arrow_upward", on_click=lambda: on_sort(sort)).props(
+            'flat round aria-label="Descending, tap for ascending"' if descending else
+            'flat round aria-label="Ascending, tap for descending"')
 
 
 def _checkbox(row: InvoiceRow, selected: set[int], on_select: Callable[[int, bool], None]) -> None:

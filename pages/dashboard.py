@@ -13,7 +13,7 @@ from nicegui import run, ui
 from components.attributes import attrs
 from components.forms import ExportForm
 from components.headings import page_heading
-from components.invoice_filters import invoice_filters
+from components.invoice_filters import InvoiceFilters
 from components.invoice_table import RowHandles, TableFormat, invoice_table
 from components.notice import notice
 from components.pagination import pagination
@@ -49,6 +49,7 @@ def show_totals(cards: SummaryCards, totals: AccountSummary) -> None:
                  paid_this_year_by_currency=totals.paid_this_year_by_currency)
 
 
+ASCENDING_FIRST = (SortKey.NUMBER, SortKey.VENDOR)
 RELOAD_ON_BACK = "<script>addEventListener('popstate', () => location.reload())</script>"
 
 
@@ -75,6 +76,7 @@ class Dashboard:
         self.row_handles: dict[int, RowHandles] = {}
         with runtime.unit_of_work() as db:
             self.vendors = vendor_options(db, principal, self.today)
+            self.query = query.with_known_vendors({vendor.code for vendor in self.vendors})
             access = customer_access(db, principal, self.today)
             self.can_zip, self.can_csv = access.can(Capability.EXPORT), access.can(Capability.EXPORT_CSV)
             record_audit(db, runtime.secret_key, AuditAction.DASHBOARD_VIEW, AuditOutcome.SUCCESS, principal=principal)
@@ -151,11 +153,19 @@ class Dashboard:
         self.query = query
         query_string = query.to_query_string()
         ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
-        self.filters.refresh()
+        self.filter_bar.show(query)
         self.results.refresh(None)  # None: read the page anew (a bare refresh() reuses the last page)
 
-    def sort_by(self, key: SortKey) -> None:
-        descending = not self.query.descending if key == self.query.sort else key != SortKey.NUMBER
+    def reset_filters(self) -> None:
+        self.apply(InvoiceQuery(sort=self.query.sort, descending=self.query.descending,
+                                page_size=self.query.page_size))
+        self.filters.refresh()  # the controls show the emptied filters
+
+    def sort_by(self, key: SortKey, descending: bool | None = None) -> None:
+        """Sort by `key`; the same key again turns the direction. Names sort A→Z first, the rest
+        newest or largest first."""
+        if descending is None:
+            descending = not self.query.descending if key == self.query.sort else key not in ASCENDING_FIRST
         self.apply(self.query.with_changes(sort=key, descending=descending))
 
     def toggle(self, invoice_id: int, on: bool) -> None:
@@ -200,7 +210,7 @@ class Dashboard:
 
     @ui.refreshable_method
     def filters(self) -> None:
-        invoice_filters(self.query, self.vendors, on_change=self.apply)
+        self.filter_bar = InvoiceFilters(self.query, self.vendors, on_change=self.apply, on_reset=self.reset_filters)
 
     @ui.refreshable_method
     def results(self, page: InvoicePage | None = None) -> None:
@@ -229,5 +239,4 @@ class Dashboard:
             ui.label("No invoices match" if query.is_filtered else "No invoices yet").classes("text-lg font-medium")
             if query.is_filtered:
                 ui.label("Try another number, vendor, status or period.").classes("portal-muted")
-                ui.button("Reset filters", icon="filter_alt_off",
-                          on_click=lambda: self.apply(InvoiceQuery())).props("outline no-caps")
+                ui.button("Reset filters", icon="filter_alt_off", on_click=self.reset_filters).props("outline no-caps")

@@ -92,7 +92,7 @@ queries = st.builds(
     period=st.sampled_from([None, *Period]),
     date_from=st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2027, 12, 31))),
     date_to=st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2027, 12, 31))),
-    vendor_ids=st.lists(st.integers(1, 40), max_size=4).map(tuple),
+    vendor_codes=st.lists(st.one_of(st.sampled_from(["V1", "V2", "V3"]), st.text(max_size=8)), max_size=4).map(tuple),
     number=st.one_of(st.just(""), st.sampled_from(["A-", "B-", "a-0", "%", "_", "B-DRAFT"]),
                      st.text(max_size=6)),
     statuses=st.lists(st.sampled_from(list(InvoiceStatus)), max_size=3, unique=True).map(tuple),

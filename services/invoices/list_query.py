@@ -20,6 +20,7 @@ PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 MAX_NUMBER_LENGTH = 64
 MAX_VENDORS = 50
+MAX_VENDOR_CODE_LENGTH = 64
 CUSTOMER_STATUSES = tuple(status for status in InvoiceStatus if status != InvoiceStatus.DRAFT)
 
 
@@ -28,7 +29,9 @@ class SortKey(str, Enum):
     ISSUE_DATE = "issue_date"
     DUE_DATE = "due_date"
     AMOUNT = "amount"
+    STILL_DUE = "due"
     STATUS = "status"
+    VENDOR = "vendor"
 
 
 class Period(str, Enum):
@@ -78,7 +81,7 @@ class InvoiceQuery:
     period: Period | None = None
     date_from: date | None = None
     date_to: date | None = None
-    vendor_ids: tuple[int, ...] = ()
+    vendor_codes: tuple[str, ...] = ()
     number: str = ""
     statuses: tuple[InvoiceStatus, ...] = ()
     sort: SortKey = SortKey.ISSUE_DATE
@@ -89,13 +92,29 @@ class InvoiceQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.period or self.date_from or self.date_to or self.vendor_ids or self.number or self.statuses)
+        return bool(self.dates_filtered or self.vendor_codes or self.number or self.statuses)
+
+    @property
+    def dates_filtered(self) -> bool:
+        """A preset period, or a custom range with at least one end: "Custom range" chosen with both
+        dates still empty limits nothing."""
+        return bool(self.period and self.period != Period.CUSTOM or self.date_from or self.date_to)
 
     def issue_date_range(self, today: date) -> tuple[date | None, date | None]:
         """The effective range: a preset's days, or the custom dates."""
         if self.period and self.period != Period.CUSTOM:
             return period_range(self.period, today) or (None, None)
         return self.date_from, self.date_to
+
+    def with_known_vendors(self, codes: set[str]) -> InvoiceQuery:
+        """This query without vendor codes outside `codes` (the vendors the user has invoices
+        from), each dropped with a message."""
+        unknown = [code for code in self.vendor_codes if code not in codes]
+        if not unknown:
+            return self
+        return replace(self, vendor_codes=tuple(code for code in self.vendor_codes if code in codes),
+                       problems=self.problems + tuple(f"No invoices of yours come from a vendor “{code[:40]}”; "
+                                                      "that vendor filter was dropped." for code in unknown))
 
     def with_changes(self, **changes: object) -> InvoiceQuery:
         """A copy with some values changed; any filter change goes back to page 1."""
@@ -113,7 +132,7 @@ class InvoiceQuery:
                 params.append(("from", self.date_from.isoformat()))
             if self.date_to:
                 params.append(("to", self.date_to.isoformat()))
-        params += [("vendor", str(vendor_id)) for vendor_id in self.vendor_ids]
+        params += [("vendor", code) for code in self.vendor_codes]
         if self.number:
             params.append(("number", self.number))
         params += [("status", status.value) for status in self.statuses]
@@ -136,7 +155,12 @@ def parse_invoice_query(params: Mapping[str, Sequence[str]] | Mapping[str, str])
     date_from, date_to = reader.date_range()
     if (date_from or date_to) and period is None:
         period = Period.CUSTOM
-    vendor_ids = reader.ids("vendor", MAX_VENDORS, "“{value}” is not a vendor; that vendor filter was dropped.")
+    vendor_codes = []
+    for code in reader.every("vendor", MAX_VENDORS):
+        if code and len(code) <= MAX_VENDOR_CODE_LENGTH and code.isprintable():
+            vendor_codes.append(code)
+        else:
+            reader.problems.append(f"“{code[:40]}” is not a vendor code; that vendor filter was dropped.")
     number = reader.first("number")
     if len(number) > MAX_NUMBER_LENGTH or not _NUMBER_ALLOWED.match(number):
         reader.problems.append("The invoice number may hold letters, digits and - . / # only; that search was dropped.")
@@ -153,6 +177,6 @@ def parse_invoice_query(params: Mapping[str, Sequence[str]] | Mapping[str, str])
     if page_size not in PAGE_SIZES:
         reader.problems.append(f"Pages hold {', '.join(map(str, PAGE_SIZES))} invoices; showing {DEFAULT_PAGE_SIZE}.")
         page_size = DEFAULT_PAGE_SIZE
-    return InvoiceQuery(period=period, date_from=date_from, date_to=date_to, vendor_ids=tuple(vendor_ids),
+    return InvoiceQuery(period=period, date_from=date_from, date_to=date_to, vendor_codes=tuple(dict.fromkeys(vendor_codes)),
                         number=number, statuses=tuple(statuses), sort=sort, descending=direction == "desc",
                         page=page, page_size=page_size, problems=tuple(reader.problems))

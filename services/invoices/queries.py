@@ -35,6 +35,11 @@ SORT_COLUMNS = {
     SortKey.DUE_DATE: (col(Invoice.due_date), col(Invoice.id)),
     SortKey.AMOUNT: (col(Invoice.total_minor), col(Invoice.id)),
     SortKey.STATUS: (col(Invoice.status), col(Invoice.issue_date), col(Invoice.id)),
+    SortKey.VENDOR: (col(Vendor.name), col(Invoice.issue_date), col(Invoice.id)),
+    # what the row shows under "Still due": the unpaid rest of an open invoice, nothing otherwise
+    SortKey.STILL_DUE: (sa.case((col(Invoice.status).in_(list(OPEN_STATUSES)),
+                                 col(Invoice.total_minor) - col(Invoice.amount_paid_minor)), else_=0),
+                        col(Invoice.due_date), col(Invoice.id)),
 }
 
 
@@ -71,7 +76,7 @@ class InvoicePage:
 
 @dataclass(frozen=True)
 class VendorOption:
-    id: int
+    code: str
     name: str
 
 
@@ -84,8 +89,8 @@ def invoice_filter_conditions(access: CustomerAccess, query: InvoiceQuery, today
         conditions.append(col(Invoice.issue_date) >= date_from)
     if date_to:
         conditions.append(col(Invoice.issue_date) <= date_to)
-    if query.vendor_ids:
-        conditions.append(col(Invoice.vendor_id).in_(query.vendor_ids))
+    if query.vendor_codes:
+        conditions.append(col(Invoice.vendor_id).in_(select(col(Vendor.id)).where(col(Vendor.code).in_(query.vendor_codes))))
     if query.number and "\x00" in query.number:
         conditions.append(sa.false())  # no number holds a NUL byte, and PostgreSQL refuses one in a query
     elif query.number:
@@ -170,9 +175,9 @@ def vendor_options(db: Session, principal: Principal, today: date) -> list[Vendo
     """Vendors that issued at least one invoice this user can see, for the vendor filter."""
     access = customer_access(db, principal, today)
     vendor_ids = select(col(Invoice.vendor_id)).where(*access.invoice_conditions()).distinct()
-    rows = db.exec(select(col(Vendor.id), col(Vendor.name)).where(col(Vendor.id).in_(vendor_ids))
+    rows = db.exec(select(col(Vendor.code), col(Vendor.name)).where(col(Vendor.id).in_(vendor_ids))
                    .order_by(col(Vendor.name))).all()
-    return [VendorOption(id=vendor_id, name=name) for vendor_id, name in rows if vendor_id is not None]
+    return [VendorOption(code=code, name=name) for code, name in rows]
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ class Formatter:
         zone = ZoneInfo(self.timezone)
         if seconds:
             return format_datetime(value, format="medium", tzinfo=zone, locale=self.locale)
-        return get_datetime_format("medium", locale=self.locale).format(
+        return str(get_datetime_format("medium", locale=self.locale)).format(
             format_time(value, format="short", tzinfo=zone, locale=self.locale), self.date(value.astimezone(zone)))
 
     def quantity(self, value: Decimal) -> str:
