@@ -15,7 +15,7 @@ def invoice_header(detail: InvoiceDetail, fmt: Formatter) -> None:
     with ui.row().classes("w-full items-start justify-between gap-4 flex-wrap"):
         with ui.column().classes("gap-1"):
             with ui.row().classes("items-center gap-3"):
-                page_heading(f"Invoice {detail.number}").classes("break-all")
+                page_heading(f"Invoice {detail.number}").classes("wrap-anywhere")
                 status_badge(detail.status)
             ui.label(f"Issued {fmt.date(detail.issue_date)} · due {fmt.date(detail.due_date)}"
                      + (f" · {detail.terms}" if detail.terms else "")).classes("portal-muted")

@@ -14,10 +14,11 @@ def pagination(*, page: int, page_count: int, total: int, page_size: int, page_s
     with ui.row().classes("w-full items-center justify-between gap-3 flex-wrap").props(
             'role="navigation" aria-label="Pages"'):
         ui.label(f"{first:,}–{last:,} of {total:,}").classes("text-sm portal-muted").props('aria-live="polite"')
-        with ui.row().classes("items-center gap-2"):
-            ui.select({size: f"{size} per page" for size in page_sizes}, value=page_size,
-                      on_change=lambda e: on_page_size(int(e.value))).props(
-                'dense outlined options-dense aria-label="Invoices per page"').classes("w-36")
+        ui.select({size: f"{size} per page" for size in page_sizes}, value=page_size,
+                  on_change=lambda e: on_page_size(int(e.value))).props(
+            'dense outlined options-dense aria-label="Invoices per page"').classes("w-36 max-sm:order-last")
+        # one unbreakable group: on a phone it may move to its own line, but never loses its arrow
+        with ui.row().classes("items-center gap-2 no-wrap"):
             ui.button(icon="chevron_left", on_click=lambda: on_page(page - 1)).props(
                 'flat round aria-label="Previous page"').set_enabled(page > 1)
             ui.label(f"Page {page} of {page_count}").classes("text-sm")

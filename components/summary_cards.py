@@ -23,15 +23,20 @@ class SummaryCards:
         self.money = money
         self.labels: list[tuple[ui.label, ui.label, ui.icon]] = []
         titles = [("Open balance", "account_balance_wallet"), ("Overdue", "warning"), (f"Paid in {year}", "task_alt")]
-        with ui.element("section").classes("grid grid-cols-1 md:grid-cols-3 gap-4 w-full").props(
+        # Below md each card is one compact line pair (title and detail left, amount right), so that
+        # the three fit in a third of a phone's first screen and the invoices start above the fold.
+        with ui.element("section").classes("grid grid-cols-1 md:grid-cols-3 gap-4 max-md:gap-2 w-full").props(
                 'aria-label="Account summary"'):
             for title, icon_name in titles:
-                with ui.card().classes("p-4 gap-1").props('data-testid="summary-card"'):
-                    with ui.row().classes("items-center gap-2"):
+                with ui.card().classes("p-4 max-md:px-4 max-md:py-2").props('data-testid="summary-card"'), \
+                        ui.element("div").classes("grid grid-cols-1 max-md:grid-cols-2 max-md:items-center "
+                                                   "gap-x-3 gap-y-1 w-full"):
+                    with ui.row().classes("items-center gap-2 no-wrap"):
                         icon = ui.icon(icon_name).classes("text-xl")
                         ui.label(title).classes("text-sm font-medium portal-muted")
-                    amount = ui.label().classes("text-2xl font-semibold break-words")
-                    detail = ui.label().classes("text-sm portal-muted").props('aria-live="polite"')
+                    amount = ui.label().classes("text-2xl max-md:text-lg font-semibold break-words max-md:text-right "
+                                                "max-md:col-start-2 max-md:row-start-1 max-md:row-span-2")
+                    detail = ui.label().classes("text-sm max-md:text-xs portal-muted").props('aria-live="polite"')
                 self.labels.append((amount, detail, icon))
 
     def update(self, *, open_by_currency: dict[str, int], open_count: int, overdue_by_currency: dict[str, int],

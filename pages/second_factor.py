@@ -65,12 +65,19 @@ def enroll_page(request: Request, runtime: PortalRuntime, next: str = "/", error
             if error == "code":
                 notice("That code did not match. Check that the app shows Invoice Portal and try the newest code.",
                        "negative")
-            ui.label("1. Scan this QR code with the app").classes("font-medium")
-            attrs(ui.element("img").classes("self-center"),
+            ui.label("1. Scan this QR code with the app").classes("font-medium max-sm:hidden")
+            attrs(ui.element("img").classes("self-center max-sm:hidden"),
                   {"src": enrollment.qr_image, "alt": "QR code for your authenticator app"})
-            ui.label("Cannot scan? Enter this key in the app instead:").classes("text-sm portal-muted")
+            # On a phone the app is on the same device as the page: one tap hands it the key.
+            ui.label("1. Add Invoice Portal to your authenticator app").classes("font-medium sm:hidden")
+            ui.link("Open in authenticator app", enrollment.uri).classes(
+                "sm:hidden self-start no-underline rounded bg-blue-800 text-white px-4 py-2 font-medium").props(
+                'data-testid="open-authenticator"')
+            ui.label("Cannot scan? Enter this key in the app instead:").classes("text-sm portal-muted max-sm:hidden")
+            ui.label("No app on this phone? Enter this key in the app instead:").classes(
+                "text-sm portal-muted sm:hidden")
             ui.label(quote_secret_for_display(enrollment.secret)).classes(
-                "font-mono text-base bg-gray-100 rounded p-2 select-all break-all").props('data-testid="totp-secret"')
+                "font-mono text-base bg-gray-100 rounded p-2 select-all break-words").props('data-testid="totp-secret"')
             ui.label("2. Enter the 6-digit code the app shows").classes("font-medium")
             with post_form("/auth/mfa/enroll", hidden={"next": next_path}).classes("w-full flex flex-col gap-4"):
                 _code_field("Verification code", allow_recovery=False)

@@ -41,10 +41,12 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
                 team = list_team(db, principal, today)
             with ui.column().classes("w-full gap-2"):
                 for member in team:
-                    with ui.row().classes("w-full items-center gap-3 p-3 rounded-lg border border-gray-200 bg-white"):
+                    # one layout for every member: icon, text that wraps inside its column, action
+                    with ui.row().classes("w-full items-center gap-3 p-3 rounded-lg border border-gray-200 bg-white "
+                                          "no-wrap"):
                         ui.icon("person").classes("text-2xl text-gray-600")
                         with ui.column().classes("gap-0 grow min-w-0"):
-                            ui.label(member.display_name or member.email).classes("font-medium break-all")
+                            ui.label(member.display_name or member.email).classes("font-medium wrap-anywhere")
                             detail = f"{member.email} · {member.role.value}"
                             if not member.active:
                                 detail += " · removed"
@@ -52,7 +54,7 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
                                 detail += " · invitation not accepted yet"
                             elif member.last_login_at:
                                 detail += f" · last sign-in {fmt.date(member.last_login_at.date())}"
-                            ui.label(detail).classes("text-sm portal-muted break-all")
+                            ui.label(detail).classes("text-sm portal-muted wrap-anywhere")
                         if member.is_me:
                             ui.badge("You", color="primary")
                         elif member.active:

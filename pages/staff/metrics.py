@@ -70,8 +70,8 @@ def metrics_page(request: Request, runtime: PortalRuntime) -> None:
             notice(str(error), "negative")
             return
         fmt = formatter_for(principal)
-        labels = [fmt.date(period) if query.granularity == "week" else period.strftime("%Y-%m")
-                  for period in report.periods]
+        # both in the viewer's locale: a week by its first day, a month by name ("Nov 30, 2026", "Nov 2026")
+        labels = [fmt.date(period) if query.granularity == "week" else fmt.month(period) for period in report.periods]
         with ui.element("div").classes("w-full grid gap-4 lg:grid-cols-2"):
             for title, explanation, series, kind in _charts(report):
                 metric_card(title, explanation, series, kind, labels, query.params())
@@ -121,14 +121,15 @@ def metric_card(title: str, explanation: str, series: list[MetricSeries], kind: 
         attrs(ui.echart({
             "animation": False,
             "tooltip": {"trigger": "axis"},
-            "legend": {"top": 0, "left": 0, "type": "scroll"},
-            "grid": {"left": 48, "right": 16, "top": 64, "bottom": 28},
+            # a plain legend wraps onto a second line on a phone instead of paging behind arrows
+            "legend": {"bottom": 0, "left": 0, "right": 0, "type": "plain"},
+            "grid": {"left": 48, "right": 16, "top": 36, "bottom": 72},
             "xAxis": {"type": "category", "data": labels},
             "yAxis": {"type": "value", "name": series[0].unit, "nameGap": 14, "nameTextStyle": {"align": "left"}},
             "series": [{"type": kind, "name": one.name, "data": [point.value for point in one.points],
                         "connectNulls": False, "itemStyle": {"color": PALETTE[index]}}
                        for index, one in enumerate(series)],
-        }).classes("w-full h-64"), {"role": "img", "aria-label": f"{title} chart; the numbers are below"})
+        }).classes("w-full h-72"), {"role": "img", "aria-label": f"{title} chart; the numbers are below"})
         with ui.expansion("Numbers").classes("w-full text-sm"):
             numbers_table(title, series, labels)
         with ui.row().classes("gap-3"):

@@ -43,7 +43,7 @@ def questions_page(request: Request, runtime: PortalRuntime, show: str = "open")
                         ui.label(question.subject).classes("font-semibold grow")
                         chip(question.status.value, STATUS_TONES[question.status])
                     ui.label(f"{row.customer_name} · {row.user_email or question.channel} · "
-                             f"{fmt.datetime(question.created_at)}").classes("text-sm portal-muted break-all")
+                             f"{fmt.datetime(question.created_at)}").classes("text-sm portal-muted wrap-anywhere")
                     ui.label(question.message).classes("whitespace-pre-wrap")
                     with ui.row().classes("gap-2"):
                         if row.user_email:

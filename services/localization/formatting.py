@@ -9,7 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time, get_datetime_format
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_decimal, format_percent
 
 from services.money import format_money
@@ -75,6 +75,10 @@ class Formatter:
 
     locale: str = DEFAULT_LOCALE
     timezone: str = DEFAULT_TIMEZONE
+
+    def month(self, value: date) -> str:
+        """A month by name and year, as the locale writes it ("Nov 2026", "Nov. 2026")."""
+        return format_skeleton("yMMM", value, locale=self.locale)
 
     def money(self, minor: int, currency: str) -> str:
         return format_money(minor, currency, self.locale)
