@@ -22,7 +22,9 @@ class NotificationBell:
         with ui.button(icon="notifications").props("flat round").classes("text-gray-800") as self.button:
             self.badge = ui.badge("", color="negative").props('floating rounded data-testid="unread-count"').mark(
                 "unread-count")
-            with ui.menu().classes("w-80 max-w-[95vw]") as self.menu:
+            # Links and a button, not a list of menu commands: a labelled dialog, not role=menu.
+            with attrs(ui.menu().classes("w-80 max-w-[95vw]"), {"role": "dialog", "aria-label": "Notifications"}
+                       ) as self.menu:
                 self.items = ui.column().classes("w-full gap-0")
         self.menu.on_value_change(lambda event: self.fill() if event.value else None)
         self.set_unread(unread)

@@ -47,7 +47,7 @@ class SummaryCards:
             (_amounts(overdue_by_currency, self.money),
              f"{overdue_count} invoice{'s' * (overdue_count != 1)} past due" if overdue_count else "Nothing overdue",
              "bad" if overdue_count else "good"),
-            (_amounts(paid_this_year_by_currency, self.money), "payments received this year", "good"),
+            (_amounts(paid_this_year_by_currency, self.money), "received this year", "good"),
         ]
         for (amount, detail, icon), (amount_text, detail_text, tone) in zip(self.labels, values):
             amount.set_text(amount_text)

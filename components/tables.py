@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
+from components.attributes import attrs
+
 # Text and background pairs with at least 4.5:1 contrast; the word carries the meaning, not the colour.
 TONES = {
     "good": "bg-green-100 text-green-900", "bad": "bg-red-100 text-red-900", "warn": "bg-amber-100 text-amber-900",
@@ -20,22 +22,25 @@ def chip(text: str, tone: str = "neutral") -> ui.label:
     return ui.label(text).classes(f"{_CHIP} {TONES[tone]}")
 
 
-def scroll_box() -> ui.element:
-    """A full-width container that scrolls sideways instead of squeezing a wide table."""
-    return ui.element("div").classes("w-full overflow-x-auto bg-white rounded-lg border border-gray-200")
+def scroll_box(label: str) -> ui.element:
+    """A full-width container that scrolls sideways instead of squeezing a wide table; a named
+    region in the Tab order, so that keyboard users can scroll it too."""
+    return attrs(ui.element("div").classes("w-full overflow-x-auto bg-white rounded-lg border border-gray-200").props(
+        'tabindex="0" role="region"'), {"aria-label": label})
 
 
 @contextmanager
 def data_table(caption: str, headers: Sequence[str]) -> Iterator[ui.element]:
     """A real <table> (screen readers get its rows and column headers) inside a sideways-scrolling
     box; yields the <tbody> to add rows to with `table_row` and `cell`."""
-    with scroll_box(), ui.element("table").classes("portal-table"):
+    with scroll_box(caption), ui.element("table").classes("portal-table"):
         with ui.element("caption").classes("sr-only"):
             ui.label(caption)
         with ui.element("thead"), ui.element("tr"):
             for header in headers:
                 with ui.element("th").props('scope="col"'):
-                    ui.label(header)
+                    # a column of buttons has no visible heading; screen readers still get one
+                    ui.label(header or "Actions").classes("" if header else "sr-only")
         with ui.element("tbody") as body:
             yield body
 

@@ -18,6 +18,8 @@ body { background: #f5f7fb; color: #111827; }
 .portal-main { width: 100%; max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; display: flex; flex-direction: column; gap: 1rem; }
 :focus-visible { outline: 3px solid #f59e0b !important; outline-offset: 2px; }
 .portal-muted { color: #4b5563; }
+/* Quasar writes warning toasts in dark text, 3.35:1 on the amber; white reads at 5:1 */
+.q-notification.bg-warning.text-dark { color: #ffffff !important; }
 .q-field__bottom, .q-field__messages, .q-field__counter { color: #4b5563 !important; }
 .q-field--outlined .q-field__label { color: #4b5563; }
 .portal-table { width: 100%; min-width: 44rem; border-collapse: collapse; font-size: 0.875rem; }

@@ -84,9 +84,9 @@ def notifications_card(runtime: Runtime, principal: Principal) -> None:
         section_heading("Notifications")
         with ui.element("table").classes("text-sm"):
             with ui.element("tr"):
-                for heading in ("", "In the portal", "By e-mail"):
+                for heading in ("Alert", "In the portal", "By e-mail"):
                     with ui.element("th").classes("text-left pr-6 pb-1 font-medium").props("scope=col"):
-                        ui.label(heading)
+                        ui.label(heading).classes("sr-only" if heading == "Alert" else "")
             for choice in choices:
                 notification_row(runtime, principal, choice, email_allowed=email_allowed)
         if not email_allowed:

@@ -5,7 +5,6 @@ chunked without one."""
 from __future__ import annotations
 
 import json
-import re
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,9 +13,8 @@ from services.documents.downloads import MAX_VERIFY_BYTES
 from web.dependencies import portal_runtime
 
 LEDGER_PUSH_PATH = "/api/ledger/events"
-# NiceGUI's upload endpoint: /_nicegui/client/{client id}/upload/{upload id}. The only upload is
-# /verify's PDF; the multipart envelope around it is small.
-UPLOAD_PATH = re.compile(r"^/_nicegui/client/[^/]+/upload/[^/]+$")
+# The only upload is /verify's PDF (a plain form post); the multipart envelope around it is small.
+UPLOAD_PATH = "/verify"
 UPLOAD_LIMIT = MAX_VERIFY_BYTES + 64 * 1024
 # Sign-in, second factor, invitation and export forms: a few fields each.
 FORM_LIMIT = 256 * 1024
@@ -26,7 +24,7 @@ def body_limit(path: str) -> int:
     """The most bytes a request body to `path` may have."""
     if path == LEDGER_PUSH_PATH:
         return portal_runtime().settings.ledger_max_push_bytes
-    if UPLOAD_PATH.match(path):
+    if path == UPLOAD_PATH:
         return UPLOAD_LIMIT
     return FORM_LIMIT
 

@@ -177,11 +177,13 @@ async def test_every_registered_route_needs_a_full_session_unless_allowlisted(us
 
 async def test_a_file_upload_to_a_page_needs_a_full_session(user: SimUser) -> None:
     await user.open("/login")
-    # NiceGUI's upload endpoint hands the file straight to the page's handler (e.g. /verify's).
-    response = await user.http_client.post("/_nicegui/client/abc/upload/12", headers=ORIGIN,
-                                           files={"file": ("invoice.pdf", b"%PDF-1.4", "application/pdf")})
-    assert response.status_code == 401
-    assert not is_public("/_nicegui/client/abc/upload/12") and is_public("/_nicegui/static/nicegui.js")
+    # /verify's form, and NiceGUI's upload endpoint, which hands a file straight to a page's handler
+    for path in ("/verify", "/_nicegui/client/abc/upload/12"):
+        response = await user.http_client.post(path, headers=ORIGIN,
+                                               files={"document": ("invoice.pdf", b"%PDF-1.4", "application/pdf")})
+        assert response.status_code == 401, path
+        assert not is_public(path)
+    assert is_public("/_nicegui/static/nicegui.js")
 
 
 async def test_next_only_goes_to_local_paths(user: SimUser, session: Session, make: Factory) -> None:

@@ -24,7 +24,7 @@ from services.localization.formatting import Formatter
 from tests.conftest import ARTIFACTS
 from tests.factories import Factory, principal_for
 from tests.test_invoices import TODAY
-from tests.web import sign_in
+from tests.web import ORIGIN, sign_in
 
 SECRET = pyotp.random_base32(32)
 UNICODE_NAMES = ["Müller GmbH", "Łódź", "Ελλάδα", "Москва"]
@@ -214,6 +214,36 @@ def test_verification_confirms_only_our_own_unchanged_documents(session: Session
         verify_document(session, runtime, viewer, TODAY, content=b"x" * (10 * 1024 * 1024 + 1))
 
 
+
+
+async def test_the_verify_form_checks_an_uploaded_pdf_and_says_what_was_wrong(user: SimUser, session: Session,  # type: ignore[no-untyped-def]
+                                                                           make: Factory, invoice) -> None:
+    make.user(role=Role.VIEWER, customer_id=invoice.customer_id, email="check@example.com", mfa_secret=SECRET)
+    session.commit()
+    stored = ensure_document(session, invoice, "en_US", TODAY)
+    session.commit()
+    await sign_in(user.http_client, "check@example.com", SECRET)
+
+    async def upload(content: bytes) -> str:
+        answer = await user.http_client.post("/verify", headers=ORIGIN,
+                                             files={"document": ("invoice.pdf", content, "application/pdf")})
+        assert answer.status_code == 303
+        return answer.headers["location"]
+
+    assert await upload(stored.content) == f"/verify?sha256={stored.sha256}"
+    await user.open(f"/verify?sha256={stored.sha256}")
+    await user.should_see("Genuine: invoice NCS-2026-0000042")
+    assert await upload(b"") == "/verify?problem=empty"
+    await user.open("/verify?problem=empty")
+    await user.should_see("The file was empty")
+    tampered = await upload(stored.content.replace(b"NCS-2026", b"NCS-2027", 1))
+    await user.open(tampered)
+    await user.should_see("We have no record of this document")
+    await user.open("/verify?sha256=not-a-hash")
+    await user.should_see("64 characters")
+    session.expire_all()
+    checks = session.exec(select(AuditEvent).where(AuditEvent.action == "document.verify")).all()
+    assert [check.outcome for check in checks] == ["success", "failure"]  # each looked-up hash once
 
 
 def test_a_render_past_its_time_is_stopped_and_says_so(session: Session, invoice) -> None:  # type: ignore[no-untyped-def]

@@ -24,14 +24,30 @@ def free_port() -> int:
 
 class Accounts:
     """Signs demo users in through the real forms, enrolling TOTP at first use and keeping the
-    secrets, so later sign-ins of the same user take a fresh code."""
+    secrets, so later sign-ins of the same user take a fresh code.
+
+    A user signed in before gets that session's cookie back while the session lives (each TOTP
+    step is accepted once, so a second form sign-in within 30 s waits for the next code)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.secrets: dict[str, str] = {}
         self.last_code: dict[str, str] = {}
+        self.cookies: dict[str, list] = {}
 
-    def sign_in(self, page, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    def sign_in(self, page, email: str, password: str = DEMO_PASSWORD, *, fresh: bool = False) -> None:  # type: ignore[no-untyped-def]
+        """Signed in as `email` in the page's browser context: through the forms, or with the
+        cookie of this user's earlier session if it still lives (`fresh` forces the forms)."""
+        if not fresh and email in self.cookies:
+            page.context.add_cookies(self.cookies[email])
+            page.goto(f"{self.base_url}/")
+            if "/login" not in page.url:
+                return
+            page.context.clear_cookies()
+        self._sign_in_with_forms(page, email, password)
+        self.cookies[email] = page.context.cookies()
+
+    def _sign_in_with_forms(self, page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
         import pyotp
 
         page.goto(f"{self.base_url}/login")
