@@ -23,8 +23,12 @@ def export_list(exports: Sequence[ExportView], format_time: Callable[[datetime],
         for export in exports:
             with ui.column().classes("w-full gap-1 p-3 rounded-lg border border-gray-200 bg-white"):
                 with ui.row().classes("w-full items-center justify-between gap-2"):
-                    ui.label(f"{export.kind.upper()} · {export.invoice_count:,} invoices · "
-                             f"{format_time(export.created_at)}").classes("font-medium")  # type: ignore[arg-type]
+                    with ui.column().classes("gap-0 min-w-0"):
+                        ui.label(f"{export.kind.upper()} · {export.covers[:1].upper()}{export.covers[1:]}").classes(
+                            "font-medium wrap-anywhere")
+                        ui.label(f"{export.invoice_count:,} invoice{'s' * (export.invoice_count != 1)} · "
+                                 f"{export.file_name} · asked for {format_time(export.created_at)}").classes(  # type: ignore[arg-type]
+                            "text-sm portal-muted wrap-anywhere")
                     attrs(ui.label(_STATUS_TEXT[export.status] if export.background or export.status != ExportStatus.READY
                                    else "Downloaded").classes("text-sm portal-muted"),
                           {"data-export-status": export.status.value})

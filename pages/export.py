@@ -11,6 +11,7 @@ from components.export_list import export_list
 from components.forms import ExportForm
 from components.headings import page_heading, section_heading
 from components.notice import notice
+from data.types import ExportStatus
 from services.documents.export_selection import ExportSelection
 from services.documents.exports import my_exports, preview_export
 from services.invoices.list_query import PERIOD_LABELS, InvoiceQuery, Period
@@ -42,9 +43,6 @@ def export_page(request: Request, runtime: PortalRuntime, problem: str = "", sta
                  "just the CSV.").classes("portal-muted")
         if problem in PROBLEMS:
             notice(PROBLEMS[problem], "negative")
-        if started:
-            notice("Your archive is being prepared. It appears below when it is ready, and you get a "
-                   "notification.", "positive")
         state = {"query": InvoiceQuery(period=Period.LAST_YEAR if today.month < 4 else Period.THIS_YEAR)}
 
         with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
@@ -100,6 +98,13 @@ def export_page(request: Request, runtime: PortalRuntime, problem: str = "", sta
         def exports() -> None:
             with runtime.unit_of_work() as db:
                 rows = my_exports(db, runtime, principal)
+            if started and rows and rows[0].background:
+                # the newest export is the one just asked for: say where it stands, not what it was
+                if rows[0].status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+                    notice("Your archive is being prepared. It appears below when it is ready, and you get a "
+                           "notification.", "info")
+                elif rows[0].status == ExportStatus.READY:
+                    notice("Your archive is ready: download it below.", "positive")
             export_list(rows, fmt.datetime)
 
         exports()

@@ -16,7 +16,9 @@ from sqlmodel import Session, func, select
 
 from data import AuditEvent, ExportJob, ExportStatus, InvoiceStatus, Notification, Role, utcnow
 from services.config.runtime import Runtime
+from services.documents.export_selection import ExportSelection
 from services.documents.exports import remove_expired_exports, run_export_job
+from services.invoices.list_query import InvoiceQuery, Period
 from tests.clock import TODAY
 from tests.factories import Factory
 from tests.web import ORIGIN, sign_in
@@ -197,3 +199,20 @@ async def test_exports_posted_from_another_site_are_refused(user: SimUser, sessi
                                            headers={"origin": "https://evil.example"})
     assert response.status_code == 403 and "another site" in response.text
     assert session.exec(select(func.count()).select_from(ExportJob)).one() == 0
+
+
+@pytest.mark.parametrize(("query", "stem", "covers"), [
+    (InvoiceQuery(period=Period.LAST_YEAR), "invoices-2025", "invoices issued in 2025"),
+    (InvoiceQuery(period=Period.THIS_QUARTER), "invoices-2026-Q4", "invoices issued in 2026-Q4"),
+    (InvoiceQuery(period=Period.LAST_MONTH), "invoices-2026-10", "invoices issued in 2026-10"),
+    (InvoiceQuery(period=Period.CUSTOM, date_from=date(2026, 1, 5), date_to=date(2026, 3, 31)),
+     "invoices-2026-01-05-to-2026-03-31", "invoices issued 2026-01-05 to 2026-03-31"),
+    (InvoiceQuery(period=Period.CUSTOM), "invoices-all", "all invoices"),
+    (InvoiceQuery(period=Period.THIS_YEAR, vendor_codes=("NHW",), statuses=(InvoiceStatus.PAID,)),
+     "invoices-2026-filtered", "invoices issued in 2026 · vendor NHW · paid"),
+])
+def test_an_export_is_named_and_described_by_what_it_covers(query: InvoiceQuery, stem: str, covers: str) -> None:
+    today = date(2026, 11, 26)
+    selection = ExportSelection(query=query)
+    assert (selection.file_stem(today), selection.covers(today)) == (stem, covers)
+    assert ExportSelection(invoice_ids=(4, 9, 12)).file_stem(today) == "invoices-selected-3"

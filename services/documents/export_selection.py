@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs
 
 from sqlmodel import Session, col, func, select
@@ -15,6 +15,7 @@ from services.auth.permissions import CustomerAccess, customer_access
 from services.errors import InvalidInput, NotFound
 from services.invoices.list_query import InvoiceQuery, parse_invoice_query
 from services.invoices.queries import invoice_filter_conditions
+from services.invoices.status import STATUS_LABELS
 from services.principal import Principal
 
 BATCH = 200
@@ -33,6 +34,34 @@ class ExportSelection:
             return "ids=" + ",".join(map(str, self.invoice_ids))
         return (self.query or InvoiceQuery()).to_query_string()
 
+    def covers(self, today: date) -> str:
+        """What the export holds, in words: "invoices issued in 2025", "3 chosen invoices"."""
+        if self.invoice_ids:
+            count = len(self.invoice_ids)
+            return f"{count} chosen invoice{'s' * (count != 1)}"
+        query = self.query or InvoiceQuery()
+        start, end = query.issue_date_range(today)
+        words = ["invoices issued " + _span_words(start, end) if start or end else "all invoices"]
+        if query.vendor_codes:
+            words.append("vendor " + ", ".join(query.vendor_codes))
+        if query.statuses:
+            words.append(", ".join(STATUS_LABELS[status].lower() for status in query.statuses))
+        if query.number:
+            words.append(f"number {query.number}…")
+        return " · ".join(words)
+
+    def file_stem(self, today: date) -> str:
+        """The export's file name without extension, named by what it covers: `invoices-2025`,
+        `invoices-2026-Q4`, `invoices-2026-11`, `invoices-2026-01-01-to-2026-03-31`,
+        `invoices-all`, `invoices-selected-3`; `-filtered` when vendors, statuses or a number
+        narrow it further."""
+        if self.invoice_ids:
+            return f"invoices-selected-{len(self.invoice_ids)}"
+        query = self.query or InvoiceQuery()
+        start, end = query.issue_date_range(today)
+        stem = "invoices-" + (_span_name(start, end) if start or end else "all")
+        return stem + ("-filtered" if query.vendor_codes or query.statuses or query.number else "")
+
     @classmethod
     def from_text(cls, text: str) -> ExportSelection:
         """Read a selection back from a form field or a job row; bad ids are refused."""
@@ -47,6 +76,34 @@ class ExportSelection:
         if query.problems:
             raise InvalidInput(" ".join(query.problems), "invalid_selection")
         return cls(query=query)
+
+
+def _whole_span(start: date | None, end: date | None) -> str | None:
+    """'2025', '2026-Q4' or '2026-11' when the range is exactly that year, quarter or month."""
+    if start is None or end is None or start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months == 12 and start.month == 1:
+        return str(start.year)
+    if months == 3 and start.month % 3 == 1:
+        return f"{start.year}-Q{start.month // 3 + 1}"
+    if months == 1:
+        return f"{start.year}-{start.month:02d}"
+    return None
+
+
+def _span_name(start: date | None, end: date | None) -> str:
+    if whole := _whole_span(start, end):
+        return whole
+    return f"{start.isoformat() if start else 'start'}-to-{end.isoformat() if end else 'now'}"
+
+
+def _span_words(start: date | None, end: date | None) -> str:
+    if whole := _whole_span(start, end):
+        return f"in {whole}"
+    if start and end:
+        return f"{start.isoformat()} to {end.isoformat()}"
+    return f"from {start.isoformat()}" if start else f"until {end.isoformat()}"  # type: ignore[union-attr]
 
 
 def selection_conditions(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> list:

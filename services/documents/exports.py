@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, cast
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
@@ -141,7 +142,7 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
     job = ExportJob(public_id=secrets.token_urlsafe(24), user_id=principal.user_id, customer_id=access.customer.id,  # type: ignore[arg-type]
                     kind=kind, background=background, selection=selection.to_text(), invoice_count=count,
                     status=ExportStatus.QUEUED if background else ExportStatus.RUNNING,
-                    file_name=f"invoices-{today.isoformat()}.{kind}")
+                    file_name=f"{selection.file_stem(today)}.{kind}")
     db.add(job)
     db.flush()
     for invoice_id in invoice_ids(db, access, selection, today):
@@ -252,6 +253,7 @@ class ExportView:
     expires_at: object
     size_bytes: int | None
     error: str | None
+    covers: str
 
 
 def my_exports(db: Session, runtime: Runtime, principal: Principal, limit: int = 10) -> list[ExportView]:
@@ -266,8 +268,19 @@ def my_exports(db: Session, runtime: Runtime, principal: Principal, limit: int =
         elif _stream_abandoned(runtime, job, now):
             status, error = ExportStatus.FAILED, INTERRUPTED
         views.append(ExportView(job.public_id, job.kind, job.invoice_count, job.progress, status, job.background,
-                                job.file_name, job.created_at, job.expires_at, job.size_bytes, error))
+                                job.file_name, job.created_at, job.expires_at, job.size_bytes, error,
+                                _covers(job, principal)))
     return views
+
+
+def _covers(job: ExportJob, principal: Principal) -> str:
+    """What the job's selection held, in words, as of the day it was asked for (a "this year" export
+    of last December still says that year)."""
+    try:
+        selection = ExportSelection.from_text(job.selection)
+    except InvalidInput:
+        return job.file_name
+    return selection.covers(job.created_at.astimezone(ZoneInfo(principal.timezone)).date())
 
 
 def export_download(db: Session, runtime: Runtime, principal: Principal, public_id: str) -> tuple[Path, str]:
