@@ -184,11 +184,13 @@ class ExportJob(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     kind: str = Field(max_length=8, description="zip or csv")
     background: bool = False
-    selection: str = Field(sa_type=sa.Text, description="the list query, or ids=1,2,3")
+    selection: str = Field(sa_type=sa.Text, description="the invoice ids fixed when it was asked for: ids=1,2,3 "
+                                                        "(jobs from before 0012 may hold a list query)")
     invoice_count: int = 0
     progress: int = 0
     status: ExportStatus = Field(sa_type=enum_column(ExportStatus))
     file_name: str = Field(default="", max_length=200)
+    covers: str = Field(default="", max_length=500, description="what was asked for, in words")
     size_bytes: int | None = Field(default=None, sa_type=sa.BigInteger)
     error: str | None = Field(default=None, max_length=500)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"},

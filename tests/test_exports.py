@@ -5,22 +5,25 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import sqlite3
 import zipfile
 from datetime import date, timedelta
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 import time_machine
 from nicegui.testing import User as SimUser
 from sqlmodel import Session, func, select
 
-from data import AuditEvent, ExportJob, ExportStatus, InvoiceStatus, Notification, Role, utcnow
+from data import AuditEvent, Customer, ExportJob, ExportStatus, InvoiceStatus, Notification, Role, utcnow
 from services.config.runtime import Runtime
+from services.documents import store
 from services.documents.export_selection import ExportSelection
-from services.documents.exports import remove_expired_exports, run_export_job
+from services.documents.exports import export_path, my_exports, remove_expired_exports, run_export_job, start_export
 from services.invoices.list_query import InvoiceQuery, Period
 from tests.clock import TODAY
-from tests.factories import Factory
+from tests.factories import Factory, principal_for
 from tests.web import ORIGIN, sign_in
 
 pytestmark = pytest.mark.dates  # .ci/run runs these again with the host clock moved
@@ -216,3 +219,75 @@ def test_an_export_is_named_and_described_by_what_it_covers(query: InvoiceQuery,
     selection = ExportSelection(query=query)
     assert (selection.file_stem(today), selection.covers(today)) == (stem, covers)
     assert ExportSelection(invoice_ids=(4, 9, 12)).file_stem(today) == "invoices-selected-3"
+def archived_numbers(runtime: Runtime, job: ExportJob) -> list[str]:
+    """The invoice numbers in a built background archive's manifest, checked against its PDFs."""
+    with zipfile.ZipFile(export_path(runtime, job)) as archive:
+        manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8"))))
+        assert sorted(name for name in archive.namelist() if name.endswith(".pdf")) == sorted(row["file"] for row in manifest)
+    return [row["number"].lstrip("'") for row in manifest]
+
+
+@pytest.mark.settings(export_immediate_limit=2)
+async def test_a_background_export_holds_what_the_list_says_though_invoices_arrive_before_it_is_built(  # type: ignore[no-untyped-def]
+    user: SimUser, session: Session, runtime: Runtime, make: Factory, account
+) -> None:
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    response = await post_export(user.http_client, "period=custom&from=2025-01-01&to=2025-12-31")
+    assert response.headers["location"] == "/export?started=1"
+    # The ledger issues another invoice of that year while the export waits for the worker (#14).
+    customer = session.get(Customer, account["owner"].customer_id)
+    make.invoice(customer=customer, number="NHW-2025-LATE", issue_date=date(2025, 12, 31))
+    session.commit()
+
+    job = session.exec(select(ExportJob)).one()
+    run_export_job(lambda: Session(runtime.engine), runtime, job.id, TODAY)  # type: ignore[arg-type]
+    session.expire_all()
+    [shown] = my_exports(session, runtime, principal_for(account["owner"]))
+    numbers = archived_numbers(runtime, job)
+    assert shown.status == ExportStatus.READY and shown.invoice_count == len(numbers) == 7
+    assert sorted(numbers) == sorted(invoice.number for invoice in account["invoices"])  # not NHW-2025-LATE
+    audited = session.exec(select(AuditEvent.object_id).where(AuditEvent.action == "invoice.export")).all()
+    assert sorted(map(int, audited)) == sorted(invoice.id for invoice in account["invoices"])  # type: ignore[misc]
+
+
+@pytest.mark.settings(export_immediate_limit=2)
+async def test_a_period_like_last_year_means_the_requesters_day_not_the_workers(  # type: ignore[no-untyped-def]
+    user: SimUser, session: Session, runtime: Runtime, account
+) -> None:
+    await sign_in(user.http_client, "exporter@example.com", SECRET)
+    assert (await post_export(user.http_client, "period=last_year")).headers["location"] == "/export?started=1"
+    job = session.exec(select(ExportJob)).one()
+    assert job.invoice_count == 7
+    # The worker builds on its own (UTC) day, which may already be in the next year.
+    run_export_job(lambda: Session(runtime.engine), runtime, job.id, date(TODAY.year + 1, 1, 1))  # type: ignore[arg-type]
+    assert sorted(archived_numbers(runtime, job)) == sorted(invoice.number for invoice in account["invoices"])
+
+
+@pytest.mark.settings(export_immediate_limit=2)
+def test_building_an_export_never_holds_the_write_lock_while_it_renders(  # type: ignore[no-untyped-def]
+    session: Session, runtime: Runtime, engine: sa.Engine, account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
+    real_render = store.render_invoice_pdf
+    locked_during: list[str] = []
+
+    def render_while_probing(detail, fmt):  # type: ignore[no-untyped-def]
+        # Another writer (the ledger, a lease renewal, a page's session) must get the lock at once.
+        probe = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)  # type: ignore[arg-type]
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            locked_during.append(detail.number)
+        finally:
+            probe.close()
+        return real_render(detail, fmt)
+
+    monkeypatch.setattr(store, "render_invoice_pdf", render_while_probing)
+    job = start_export(session, runtime, principal_for(account["owner"]), ExportSelection.from_text(""), "zip", TODAY)
+    session.commit()
+    assert job.background
+    run_export_job(lambda: Session(runtime.engine), runtime, job.id, TODAY)  # type: ignore[arg-type]
+    assert len(archived_numbers(runtime, job)) == 7
+    assert locked_during == []

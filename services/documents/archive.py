@@ -16,7 +16,7 @@ from data import Document, ExportJob, Invoice
 from services.auth.permissions import Capability
 from services.config.runtime import Runtime
 from services.csv_text import csv_safe
-from services.documents.export_selection import ExportSelection, invoice_batches, job_access
+from services.documents.export_selection import MAX_SELECTED_IDS, ExportSelection, invoice_batches, job_access
 from services.documents.store import ensure_document, pdf_filename
 from services.invoices.status import STATUS_LABELS
 from services.money import to_decimal
@@ -40,7 +40,8 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
     principal_access = job_access(db, job, today)
     # One rule for the invoice data as CSV: a tier without CSV exports gets ZIPs of PDFs only.
     with_manifest = principal_access.can(Capability.EXPORT_CSV)
-    selection = ExportSelection.from_text(job.selection)
+    # The ids frozen when the export was asked for (jobs from before that was so hold a query).
+    selection = ExportSelection.from_text(job.selection, max_ids=max(job.invoice_count, MAX_SELECTED_IDS))
     manifest = io.StringIO()
     writer = csv.DictWriter(manifest, fieldnames=MANIFEST_FIELDS, lineterminator="\r\n")
     writer.writeheader()
@@ -53,7 +54,7 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
                 sha256 = ""
                 name = ""
                 if archive is not None:
-                    stored = ensure_document(db, invoice, runtime.settings.document_locale, today)
+                    stored = ensure_document(db, invoice, runtime.settings.document_locale, today, commit=True)
                     name = _unique(pdf_filename(vendor, invoice.number), used_names)
                     archive.writestr(name, stored.content)
                     sha256 = stored.sha256
@@ -66,7 +67,7 @@ def export_steps(out: IO[bytes], db: Session, runtime: Runtime, job: ExportJob, 
                 out.write(manifest.getvalue().encode("utf-8"))
                 manifest.seek(0)
                 manifest.truncate()
-            db.commit()  # PDFs rendered for this batch; never hold SQLite's write lock for a whole export
+            db.commit()  # end the batch's read; each new PDF was committed on its own (ensure_document)
             yield done
     except BaseException:
         if archive is not None:  # a broken-off archive is thrown away, not finished later by the garbage collector

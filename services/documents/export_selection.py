@@ -1,5 +1,5 @@
-"""Which invoices an export holds: a list query or picked invoices, read back from a form or a job,
-counted and read in batches within the requester's current access."""
+"""Which invoices an export holds: a list query or picked invoices from a form, fixed as the list of
+their ids when the export is asked for, then read in batches within the requester's current access."""
 
 from __future__ import annotations
 
@@ -63,13 +63,14 @@ class ExportSelection:
         return stem + ("-filtered" if query.vendor_codes or query.statuses or query.number else "")
 
     @classmethod
-    def from_text(cls, text: str) -> ExportSelection:
-        """Read a selection back from a form field or a job row; bad ids are refused."""
+    def from_text(cls, text: str, *, max_ids: int = MAX_SELECTED_IDS) -> ExportSelection:
+        """Read a selection back from a form field or a job row (a job's ids may be up to its
+        `invoice_count`, more than a form may pick); bad ids are refused."""
         if text.startswith("ids="):
             raw = [part for part in text[4:].split(",") if part]
             if not raw:
                 raise InvalidInput("Select at least one invoice to export.", "empty")
-            if len(raw) > MAX_SELECTED_IDS or not all(p.isascii() and p.isdigit() and len(p) < 12 for p in raw):
+            if len(raw) > max_ids or not all(p.isascii() and p.isdigit() and len(p) < 12 for p in raw):
                 raise InvalidInput("The selection is not valid; select the invoices again.", "invalid_selection")
             return cls(invoice_ids=tuple(dict.fromkeys(int(part) for part in raw)))
         query = parse_invoice_query(parse_qs(text, keep_blank_values=False))
@@ -116,20 +117,19 @@ def count_selection(db: Session, access: CustomerAccess, selection: ExportSelect
     return db.exec(select(func.count()).select_from(Invoice).where(*selection_conditions(db, access, selection, today))).one()
 
 
-def invoice_ids(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> Iterator[int]:
-    after = 0
-    conditions = selection_conditions(db, access, selection, today)
-    while True:
-        ids = db.exec(select(col(Invoice.id)).where(*conditions, col(Invoice.id) > after).order_by(col(Invoice.id)).limit(BATCH)).all()
-        if not ids:
-            return
-        yield from ids  # type: ignore[misc]
-        after = ids[-1]  # type: ignore[assignment]
+def invoice_ids(db: Session, access: CustomerAccess, selection: ExportSelection, today: date) -> list[int]:
+    """The selection's invoices as of now, in an export's order (issue date, then id): what a job
+    stores as its frozen selection (call after the size limit is checked)."""
+    return list(db.exec(select(col(Invoice.id)).where(*selection_conditions(db, access, selection, today))
+                        .order_by(col(Invoice.issue_date), col(Invoice.id))).all())  # type: ignore[arg-type]
 
 
 def invoice_batches(db: Session, access: CustomerAccess, selection: ExportSelection,
                      today: date) -> Iterator[list[tuple[Invoice, str]]]:
     """Invoices with their vendor name, ordered by issue date, a batch at a time."""
+    if selection.invoice_ids:
+        yield from _batches_of_ids(db, access, selection.invoice_ids)
+        return
     conditions = selection_conditions(db, access, selection, today)
     after: tuple[date, int] = (date.min, 0)
     while True:
@@ -142,6 +142,20 @@ def invoice_batches(db: Session, access: CustomerAccess, selection: ExportSelect
         yield list(rows)
         last = rows[-1][0]
         after = (last.issue_date, last.id)  # type: ignore[assignment]
+        db.expunge_all()  # keep memory flat across batches
+
+
+def _batches_of_ids(db: Session, access: CustomerAccess, ids: tuple[int, ...]) -> Iterator[list[tuple[Invoice, str]]]:
+    # A job's frozen ids come in export order (`invoice_ids`), so chunks in that order keep it; one
+    # chunk at a time also keeps each query within the databases' limits on bound parameters.
+    conditions = access.invoice_conditions()  # now: committing and expunging below detach `access`'s rows
+    for start in range(0, len(ids), BATCH):
+        rows = db.exec(
+            select(Invoice, col(Vendor.name)).join(Vendor, col(Vendor.id) == col(Invoice.vendor_id)).where(
+                *conditions, col(Invoice.id).in_(ids[start:start + BATCH]))
+            .order_by(col(Invoice.issue_date), col(Invoice.id))).all()
+        if rows:  # invoices the requester may no longer see are left out
+            yield list(rows)
         db.expunge_all()  # keep memory flat across batches
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, cast
-from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from data import ExportJob, ExportStatus, Notification, NotificationKind, utcnow
@@ -136,16 +136,21 @@ def start_export(db: Session, runtime: Runtime, principal: Principal, selection:
     access = customer_access(db, principal, today)
     access.require(Capability.EXPORT if kind == "zip" else Capability.EXPORT_CSV)
     require_not_throttled(db, principal)
-    count = count_selection(db, access, selection, today)
-    _check_limits(db, runtime, access, principal, count)
-    background = kind == "zip" and count > runtime.settings.export_immediate_limit
+    _check_limits(db, runtime, access, principal, count_selection(db, access, selection, today))
+    # The export holds exactly the invoices counted and audited now, whenever it is built: invoices
+    # that arrive or change status meanwhile, or another "today" (the worker's UTC day, a new year),
+    # must not change what the export list promises.
+    ids = invoice_ids(db, access, selection, today)
+    if not ids:  # gone since the count; an empty id list would read back as "every invoice"
+        raise InvalidInput("No invoices match this selection; there is nothing to export.", "empty")
+    background = kind == "zip" and len(ids) > runtime.settings.export_immediate_limit
     job = ExportJob(public_id=secrets.token_urlsafe(24), user_id=principal.user_id, customer_id=access.customer.id,  # type: ignore[arg-type]
-                    kind=kind, background=background, selection=selection.to_text(), invoice_count=count,
-                    status=ExportStatus.QUEUED if background else ExportStatus.RUNNING,
-                    file_name=f"{selection.file_stem(today)}.{kind}")
+                    kind=kind, background=background, selection=ExportSelection(invoice_ids=tuple(ids)).to_text(),
+                    invoice_count=len(ids), status=ExportStatus.QUEUED if background else ExportStatus.RUNNING,
+                    file_name=f"{selection.file_stem(today)}.{kind}", covers=selection.covers(today))
     db.add(job)
     db.flush()
-    for invoice_id in invoice_ids(db, access, selection, today):
+    for invoice_id in ids:
         record_audit(db, runtime.secret_key, AuditAction.INVOICE_EXPORT, AuditOutcome.SUCCESS, principal=principal, object_type="invoice",
                      object_id=invoice_id, details={"export": job.id, "kind": kind})
     return job
@@ -216,6 +221,7 @@ def run_export_job(open_session: Callable[[], Session], runtime: Runtime, job_id
                     progress_db.add(row)
                     progress_db.commit()
 
+        done = 0
         try:
             with partial.open("wb") as out:
                 for done in export_steps(out, db, runtime, job, today):
@@ -229,7 +235,8 @@ def run_export_job(open_session: Callable[[], Session], runtime: Runtime, job_id
         job = db.get(ExportJob, job_id)
         assert job is not None
         job.status = ExportStatus.READY
-        job.progress = job.invoice_count
+        # What the file holds: the frozen selection, less invoices the requester may no longer see.
+        job.invoice_count = job.progress = done
         job.size_bytes = target.stat().st_size
         job.finished_at = utcnow()
         job.expires_at = job.finished_at + timedelta(hours=runtime.settings.export_link_hours)
@@ -257,7 +264,8 @@ class ExportView:
 
 
 def my_exports(db: Session, runtime: Runtime, principal: Principal, limit: int = 10) -> list[ExportView]:
-    rows = db.exec(select(ExportJob).where(col(ExportJob.user_id) == principal.user_id)
+    rows = db.exec(select(ExportJob).options(defer(ExportJob.selection))  # type: ignore[arg-type]  # up to 50,000 ids each
+                   .where(col(ExportJob.user_id) == principal.user_id)
                    .order_by(col(ExportJob.created_at).desc()).limit(limit)).all()
     now = utcnow()
     views = []
@@ -269,18 +277,8 @@ def my_exports(db: Session, runtime: Runtime, principal: Principal, limit: int =
             status, error = ExportStatus.FAILED, INTERRUPTED
         views.append(ExportView(job.public_id, job.kind, job.invoice_count, job.progress, status, job.background,
                                 job.file_name, job.created_at, job.expires_at, job.size_bytes, error,
-                                _covers(job, principal)))
+                                job.covers or job.file_name))
     return views
-
-
-def _covers(job: ExportJob, principal: Principal) -> str:
-    """What the job's selection held, in words, as of the day it was asked for (a "this year" export
-    of last December still says that year)."""
-    try:
-        selection = ExportSelection.from_text(job.selection)
-    except InvalidInput:
-        return job.file_name
-    return selection.covers(job.created_at.astimezone(ZoneInfo(principal.timezone)).date())
 
 
 def export_download(db: Session, runtime: Runtime, principal: Principal, public_id: str) -> tuple[Path, str]:

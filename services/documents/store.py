@@ -43,8 +43,12 @@ def document_hash(db: Session, invoice_id: int, revision: int) -> str | None:
                                                  col(Document.revision) == revision)).first()
 
 
-def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> StoredPdf:
-    """The stored PDF of the invoice's current revision, rendered and stored now if missing."""
+def ensure_document(db: Session, invoice: Invoice, locale: str, today: date, *, commit: bool = False) -> StoredPdf:
+    """The stored PDF of the invoice's current revision, rendered and stored now if missing.
+
+    The insert takes SQLite's write lock until the caller commits; callers that render one PDF
+    after another pass `commit=True`, so that the lock is never held over the next render.
+    """
     assert invoice.id is not None
     existing = stored_document(db, invoice.id, invoice.revision)
     if existing is not None:
@@ -56,11 +60,13 @@ def ensure_document(db: Session, invoice: Invoice, locale: str, today: date) -> 
         with db.begin_nested():
             db.add(Document(invoice_id=invoice.id, revision=invoice.revision, sha256=digest, size_bytes=len(content),
                             content=content))
+        stored: StoredPdf | None = StoredPdf(invoice.id, invoice.revision, digest, content)
     except sa.exc.IntegrityError:  # rendered at the same moment elsewhere: keep the first one
         stored = stored_document(db, invoice.id, invoice.revision)
-        assert stored is not None
-        return stored
-    return StoredPdf(invoice.id, invoice.revision, digest, content)
+    assert stored is not None
+    if commit:
+        db.commit()
+    return stored
 
 
 def render_missing_documents(db: Session, locale: str, today: date, limit: int = 50,
@@ -79,7 +85,7 @@ def render_missing_documents(db: Session, locale: str, today: date, limit: int =
     ).all()
     for invoice in missing:
         try:
-            ensure_document(db, invoice, locale, today)
+            ensure_document(db, invoice, locale, today, commit=True)  # no write lock over the next render
         except RenderError as error:
             log.warning("invoice %s revision %s: %s", invoice.id, invoice.revision, error)
             failed.add((invoice.id, invoice.revision))  # type: ignore[arg-type]
