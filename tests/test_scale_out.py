@@ -4,16 +4,18 @@ live events travel between processes through Redis."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from data import InvoiceStatus, utcnow
 from services.live_events import EventBus, LiveEvent, RedisRelay
-from services.operations.leadership import current_holder, release, try_lead
+from services.operations.leadership import Leadership, current_holder, release, try_lead
 
 EVENT = LiveEvent(customer_id=7, invoice_id=70, number="ÜB-2026-0007", kind="payment", status=InvoiceStatus.PAID,
                   old_status=InvoiceStatus.ISSUED)
@@ -30,6 +32,27 @@ def test_one_process_leads_until_its_lease_runs_out(engine: sa.Engine) -> None:
         assert try_lead(b, "host:2:b", seconds=15, now=now + timedelta(seconds=26))
         assert not try_lead(a, "host:1:a", seconds=15, now=now + timedelta(seconds=27))
         assert current_holder(a, now=now + timedelta(seconds=27)) == "host:2:b"
+
+
+def test_a_leader_keeps_leading_through_a_busy_renewal_until_its_lease_ends(engine: sa.Engine,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.operations.leadership as leadership
+
+    leader = Leadership(engine, lease_seconds=15)
+    assert leader.renew() and leader.is_leader
+    clock = [time.monotonic()]
+    monkeypatch.setattr(leadership.time, "monotonic", lambda: clock[0])
+
+    def busy(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(leadership, "try_lead", busy)
+    clock[0] += 5
+    assert leader.renew(), "one busy renewal (10 s of a 15 s lease left) does not end leadership"
+    clock[0] += 8
+    assert not leader.renew(), "past its own lease (less a renewal's margin) it stops: another may take over"
+    follower = Leadership(engine, lease_seconds=15)
+    assert not follower.renew(), "a follower never starts on a busy database"
 
 
 def test_a_clean_stop_hands_the_lease_over_at_once(engine: sa.Engine) -> None:

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -74,14 +75,21 @@ class Leadership:
         self.lease_seconds = lease_seconds
         self.renew_seconds = lease_seconds / 5  # several renewals fit in a lease: one slow one does not lose it
         self.is_leader = False
+        self._held_until = 0.0  # monotonic: the lease this process last won is surely its own until then
 
     def renew(self) -> bool:
+        started = time.monotonic()
         try:
             with Session(self.engine) as db:
                 leading = try_lead(db, self.holder, seconds=self.lease_seconds)
-        except sa.exc.OperationalError as error:  # database busy or gone: do not lead on a guess
+            if leading:  # counted from before the attempt, so never later than the row's expiry
+                self._held_until = started + self.lease_seconds - self.renew_seconds
+        except sa.exc.OperationalError as error:
+            # Database busy or gone: no one else can take a lease that has not expired, so a leader
+            # keeps leading until its own lease ends instead of at the first busy renewal; a
+            # follower does not start on a guess.
             log.warning("could not renew the background-jobs lease: %s", type(error.orig).__name__)
-            leading = False
+            leading = self.is_leader and time.monotonic() < self._held_until
         if leading != self.is_leader:
             log.info("this process %s the background jobs (%s)", "now runs" if leading else "no longer runs",
                      self.holder)
