@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from components.headings import section_heading
+from components.headings import dialog_heading
 
 
 def confirm(title: str, text: str, action_label: str, on_confirm: Callable[[], None], *,
             negative: bool = True) -> None:
     """Ask before doing something that signs people out or changes access; runs `on_confirm` on yes."""
     with ui.dialog() as dialog, ui.card().classes("gap-3 max-w-md"):
-        section_heading(title)
+        dialog_heading(dialog, title)
         ui.label(text).classes("portal-muted")
 
         def confirmed() -> None:

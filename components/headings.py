@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.attributes import attrs
+
 
 def page_heading(text: str, subtitle: str | None = None) -> ui.label:
     """The page's one level-1 heading, with an optional line of explanation under it."""
@@ -15,3 +17,10 @@ def page_heading(text: str, subtitle: str | None = None) -> ui.label:
 
 def section_heading(text: str) -> ui.label:
     return ui.label(text).classes("text-lg font-semibold").props('role="heading" aria-level="2"')
+
+
+def dialog_heading(dialog: ui.dialog, text: str) -> ui.label:
+    """A dialog's title, which also names the dialog for screen readers (aria-labelledby)."""
+    heading = section_heading(text)
+    attrs(dialog, {"aria-labelledby": heading.html_id})
+    return heading

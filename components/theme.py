@@ -16,7 +16,11 @@ body { background: #f5f7fb; color: #111827; }
 .portal-skip:focus { top: 0.5rem; }
 .portal-main:focus { outline: none; }
 .portal-main { width: 100%; max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; display: flex; flex-direction: column; gap: 1rem; }
-:focus-visible { outline: 3px solid #f59e0b !important; outline-offset: 2px; }
+:focus-visible { outline: 3px solid #b45309 !important; outline-offset: 2px; }  /* 4.7:1 on the page */
+.nicegui-link { color: #1e40af; }  /* NiceGUI's default link blue is 3.7:1 on white */
+/* WCAG 1.4.11: field borders and an off switch's track at 3:1 or more (Quasar's are 1.8 and 2.4) */
+.q-field--outlined .q-field__control:before { border-color: #6b7280; }
+.q-toggle__inner--falsy .q-toggle__track { opacity: .6; }
 .portal-muted { color: #4b5563; }
 /* Quasar writes warning toasts in dark text, 3.35:1 on the amber; white reads at 5:1 */
 .q-notification.bg-warning.text-dark { color: #ffffff !important; }

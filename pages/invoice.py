@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import ui
 
-from components.headings import section_heading
+from components.headings import dialog_heading, section_heading
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
 from services.audit.vocabulary import AuditAction
 from services.config.runtime import Runtime
@@ -104,7 +104,7 @@ class InvoiceView:
 
     def build_question_dialog(self) -> ui.dialog:
         with ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
-            section_heading(f"Ask about invoice {self.detail.number}")
+            dialog_heading(dialog, f"Ask about invoice {self.detail.number}")
             ui.label("Our billing team answers by e-mail, usually within one working day.").classes(
                 "text-sm portal-muted")
             message = ui.textarea("Your question").props("outlined autogrow maxlength=5000 counter").classes("w-full")

@@ -31,8 +31,8 @@ def plain_page(status_code: int, heading: str, text: str, *, link: tuple[str, st
     href, label = link
     body = (f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
             f"<title>{html.escape(heading)} · Invoice Portal</title><body style='font-family:system-ui;max-width:32rem;"
-            f"margin:4rem auto;padding:0 1rem'><h1>{html.escape(heading)}</h1><p>{html.escape(text)}</p>"
-            f"<p><a href='{html.escape(href)}'>{html.escape(label)}</a></p></body></html>")
+            f"margin:4rem auto;padding:0 1rem'><main><h1>{html.escape(heading)}</h1><p>{html.escape(text)}</p>"
+            f"<p><a href='{html.escape(href)}'>{html.escape(label)}</a></p></main></body></html>")
     return HTMLResponse(body, status_code=status_code, headers=headers)
 
 

@@ -7,7 +7,7 @@ from nicegui import ui
 
 from components.attributes import attrs
 from components.dialogs import confirm
-from components.headings import page_heading, section_heading
+from components.headings import dialog_heading, page_heading
 from components.invitation_link import invitation_link
 from components.notice import notice
 from components.search_list import SearchList
@@ -90,7 +90,7 @@ class CustomersScreen:
     def edit_dialog(self, row: CustomerRow | None) -> None:
         self.listing.dialog_host.clear()  # the dialog opened before, closed by now: one at a time, none piling up
         with self.listing.dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-xl gap-3"):
-            section_heading("New customer" if row is None else f"Customer {row.ref}")
+            dialog_heading(dialog, "New customer" if row is None else f"Customer {row.ref}")
             with ui.row().classes("w-full gap-3"):
                 ref = ui.input("Customer number (as in the ledger)", value=row.ref if row else "").props(
                     "outlined maxlength=64").classes("w-56")

@@ -6,7 +6,7 @@ from fastapi import Request
 from nicegui import ui
 
 from components.attributes import attrs
-from components.headings import page_heading, section_heading
+from components.headings import dialog_heading, page_heading
 from components.search_list import SearchList
 from components.tables import cell, chip, data_table, table_row
 from data.types import Role
@@ -54,7 +54,7 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
         def edit_dialog(tier: TierRow | None) -> None:
             listing.dialog_host.clear()  # the dialog opened before, closed by now: one at a time, none piling up
             with listing.dialog_host, ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
-                section_heading("New tier" if tier is None else f"Tier {tier.name}")
+                dialog_heading(dialog, "New tier" if tier is None else f"Tier {tier.name}")
                 name = ui.input("Name", value=tier.name if tier else "").props("outlined maxlength=64").classes("w-full")
                 history = ui.number("History in months (empty: all)", value=tier.history_months if tier else None,
                                     min=1, max=1200, precision=0).props("outlined").classes("w-full")

@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.browser.conftest import DESKTOP, PHONE, Accounts, LiveServer
 
 pytestmark = pytest.mark.browser
+ANIMATIONS_DONE = "() => document.getAnimations().every(animation => animation.playState !== 'running')"
 CUSTOMER_PAGES = ("/", "/export", "/settings", "/team", "/verify")
 STAFF_PAGES = ("/admin", "/admin/customers", "/admin/users", "/admin/tiers", "/admin/audit", "/admin/ledger",
                "/admin/questions", "/admin/metrics")
@@ -17,7 +18,7 @@ STAFF_PAGES = ("/admin", "/admin/customers", "/admin/users", "/admin/tiers", "/a
 def _blocking_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     """Every axe violation on the page as it stands, whatever its impact (minor ones too)."""
     page.wait_for_load_state("load")  # not "networkidle": pages that follow the ledger never go idle
-    page.locator(".portal-main, form").first.wait_for()
+    page.locator(".portal-main, form, a").first.wait_for()
     results = Axe().run(page)
     return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"]]
@@ -42,6 +43,7 @@ def test_every_customer_and_staff_page_has_no_violations(browser, live_server: L
     page.goto(f"{live_server.base_url}/")
     page.get_by_role("button", name="Notifications").click()  # the bell's menu, open
     page.get_by_role("dialog", name="Notifications").wait_for()
+    page.wait_for_function(ANIMATIONS_DONE)  # axe measures a fading-in popup's text as pale
     found += [f"/ with the bell open: {violation}" for violation in _blocking_violations(page)]
     context.close()
 
@@ -50,6 +52,22 @@ def test_every_customer_and_staff_page_has_no_violations(browser, live_server: L
     accounts.sign_in(page, "admin@portal.example")
     for path in STAFF_PAGES:
         found += _violations_on(page, f"{live_server.base_url}{path}")
+    page.goto(f"{live_server.base_url}/admin/customers")
+    page.get_by_role("button", name="New customer").click()
+    page.get_by_role("dialog", name="New customer").wait_for()
+    page.wait_for_function(ANIMATIONS_DONE)
+    # axe layers Quasar's dialog backdrop over the card and measures the buttons against grey
+    # (dequelabs/axe-core#3464): contrast inside dialogs is checked by the page scans' colours.
+    dialog_scan = Axe().run(page, options={"rules": {"color-contrast": {"enabled": False}}})
+    found += [f"customer dialog: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+              for v in dialog_scan.response["violations"]]
+    context.close()
+
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{live_server.base_url}/invite/not-a-token")  # a refusal, signed out
+    page.get_by_text("Go to sign-in").wait_for()
+    found += [f"/invite refusal: {violation}" for violation in _blocking_violations(page)]
     context.close()
     assert found == [], "\n".join(found)
 
