@@ -51,7 +51,7 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
     """
     handles: dict[int, RowHandles] = {row.id: RowHandles(badges=[]) for row in rows}
     selectable = selected is not None and on_select is not None
-    with ui.element("div").classes("w-full overflow-x-auto max-md:hidden rounded-lg border border-gray-200 bg-white"):
+    with ui.element("div").classes("relative w-full overflow-x-auto max-md:hidden rounded-lg border border-gray-200 bg-white"):
         with ui.element("table").classes("w-full text-sm").props('aria-label="Invoices"'):
             with ui.element("thead").classes("bg-gray-50 text-gray-700"):
                 with ui.element("tr"):

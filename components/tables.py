@@ -25,7 +25,8 @@ def chip(text: str, tone: str = "neutral") -> ui.label:
 def scroll_box(label: str) -> ui.element:
     """A full-width container that scrolls sideways instead of squeezing a wide table; a named
     region in the Tab order, so that keyboard users can scroll it too."""
-    return attrs(ui.element("div").classes("w-full overflow-x-auto bg-white rounded-lg border border-gray-200").props(
+    # relative: screen-reader-only headings (position: absolute) stay inside the scrolling box
+    return attrs(ui.element("div").classes("relative w-full overflow-x-auto bg-white rounded-lg border border-gray-200").props(
         'tabindex="0" role="region"'), {"aria-label": label})
 
 

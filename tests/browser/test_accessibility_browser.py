@@ -35,7 +35,7 @@ def test_every_customer_and_staff_page_has_no_violations(browser, live_server: L
                                                          accounts: Accounts, viewport: dict) -> None:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
-    accounts.sign_in(page, "owner@mueller.example")
+    accounts.sign_in(page, "owner@lodz-logistyka.example")  # owner@mueller's first sign-in is another test's
     invoice = page.locator("[data-invoice-id]").first.get_attribute("data-invoice-id")
     found: list[str] = []
     for path in (*CUSTOMER_PAGES, f"/invoices/{invoice}"):
