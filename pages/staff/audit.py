@@ -97,7 +97,7 @@ def audit_page(request: Request, runtime: PortalRuntime) -> None:
                     cell(str(row.seq), ).classes("font-mono")
                     cell(fmt.datetime(row.occurred_at, seconds=True)).classes("whitespace-nowrap")
                     cell(row.user_email or ("system" if row.user_id is None else f"user {row.user_id}"),
-                         ).classes("wrap-anywhere")
+                         ).classes("whitespace-nowrap")  # an address on one line; the table scrolls sideways
                     cell(row.customer_name or "")
                     cell(row.action, ).classes("font-mono whitespace-nowrap")
                     with cell():

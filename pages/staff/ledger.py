@@ -86,7 +86,8 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
                     with table_row():
                         cell(fmt.datetime(event.received_at, seconds=True)).classes("whitespace-nowrap")
                         cell(event.source).classes("font-mono")
-                        with cell().classes("font-mono break-all"):
+                        # wide enough for "Payload" and a readable id (break-all alone squeezed it to a letter a line)
+                        with cell().classes("font-mono break-all min-w-64"):
                             ui.label(event.event_id)
                             with ui.expansion("Payload").classes("text-xs"):
                                 ui.code(event.payload_preview).classes("text-xs max-w-md whitespace-pre-wrap")
@@ -110,7 +111,7 @@ def ledger_page(request: Request, runtime: PortalRuntime) -> None:
                     with table_row():
                         cell(fmt.datetime(event.received_at, seconds=True)).classes("whitespace-nowrap")
                         cell(event.source).classes("font-mono")
-                        cell(event.event_id).classes("font-mono break-all")
+                        cell(event.event_id).classes("font-mono break-all min-w-64")
                         cell(event.event_type or "?").classes("font-mono")
                         with cell():
                             chip(event.flag, "warn")

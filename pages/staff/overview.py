@@ -64,7 +64,7 @@ def overview_page(request: Request, runtime: PortalRuntime) -> None:
                 for alert in rows:
                     with table_row():
                         cell(fmt.datetime(alert.raised_at), ).classes("whitespace-nowrap")
-                        with cell().classes("wrap-anywhere"):
+                        with cell().classes("whitespace-nowrap"):  # as in the user list: never split
                             ui.link(alert.user_email, f"/admin/audit?user={alert.user_email}").classes("text-blue-800")
                         cell(alert.customer_name or "Staff")
                         with cell():

@@ -35,7 +35,8 @@ def tiers_page(request: Request, runtime: PortalRuntime) -> None:
                 for tier in rows:
                     with table_row():
                         cell(tier.name).classes("font-medium")
-                        cell("all" if tier.history_months is None else f"{tier.history_months} months")
+                        cell("all" if tier.history_months is None else
+                             f"{tier.history_months} month{'' if tier.history_months == 1 else 's'}")
                         with cell():
                             _yes_no(tier.can_download_pdf)
                         with cell():
