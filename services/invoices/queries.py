@@ -90,7 +90,9 @@ def invoice_filter_conditions(access: CustomerAccess, query: InvoiceQuery, today
     if date_to:
         conditions.append(col(Invoice.issue_date) <= date_to)
     if query.vendor_codes:
-        conditions.append(col(Invoice.vendor_id).in_(select(col(Vendor.id)).where(col(Vendor.code).in_(query.vendor_codes))))
+        codes = [code for code in query.vendor_codes if "\x00" not in code]  # PostgreSQL refuses NUL; no code holds one
+        conditions.append(col(Invoice.vendor_id).in_(select(col(Vendor.id)).where(col(Vendor.code).in_(codes)))
+                          if codes else sa.false())
     if query.number and "\x00" in query.number:
         conditions.append(sa.false())  # no number holds a NUL byte, and PostgreSQL refuses one in a query
     elif query.number:
