@@ -48,7 +48,7 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def scenarios(vendor_id: int, number_prefix: str, exact_number: str) -> list[tuple[str, InvoiceQuery]]:
+def scenarios(vendor_code: str, number_prefix: str, exact_number: str) -> list[tuple[str, InvoiceQuery]]:
     return [
         ("default: newest first", InvoiceQuery()),
         ("sort number asc", InvoiceQuery(sort=SortKey.NUMBER, descending=False)),
@@ -59,15 +59,15 @@ def scenarios(vendor_id: int, number_prefix: str, exact_number: str) -> list[tup
         ("period last month", InvoiceQuery(period=Period.LAST_MONTH)),
         ("custom range 3 months", InvoiceQuery(period=Period.CUSTOM, date_from=date(2025, 4, 1),
                                                date_to=date(2025, 6, 30))),
-        ("vendor", InvoiceQuery(vendor_ids=(vendor_id,))),
-        ("vendor + this year", InvoiceQuery(vendor_ids=(vendor_id,), period=Period.THIS_YEAR)),
+        ("vendor", InvoiceQuery(vendor_codes=(vendor_code,))),
+        ("vendor + this year", InvoiceQuery(vendor_codes=(vendor_code,), period=Period.THIS_YEAR)),
         ("number prefix", InvoiceQuery(number=number_prefix)),
         ("number exact", InvoiceQuery(number=exact_number)),
         ("status overdue", InvoiceQuery(statuses=(InvoiceStatus.OVERDUE,))),
         ("status paid, amount sort", InvoiceQuery(statuses=(InvoiceStatus.PAID,), sort=SortKey.AMOUNT)),
         ("page 40 of default", InvoiceQuery(page=40)),
         ("100 per page", InvoiceQuery(page_size=100)),
-        ("all filters", InvoiceQuery(vendor_ids=(vendor_id,), period=Period.THIS_YEAR, number=number_prefix[:4],
+        ("all filters", InvoiceQuery(vendor_codes=(vendor_code,), period=Period.THIS_YEAR, number=number_prefix[:4],
                                      statuses=(InvoiceStatus.PAID, InvoiceStatus.ISSUED))),
     ]
 
@@ -111,16 +111,16 @@ def main() -> None:
                                      .where(Invoice.customer_id.in_(owned))  # type: ignore[union-attr]
                                      .group_by(Invoice.customer_id).order_by(func.count().desc()).limit(1)).one()
         owner = db.exec(select(User).where(User.customer_id == customer_id, User.role == Role.OWNER)).first()
-        vendor_id = db.exec(select(Vendor.id).order_by(Vendor.id)).first()
+        vendor_code = db.exec(select(Vendor.code).order_by(Vendor.id)).first()
         sample = db.exec(select(Invoice.number).where(Invoice.customer_id == customer_id).limit(1)).one()
-    assert owner is not None and owner.id is not None and vendor_id is not None
+    assert owner is not None and owner.id is not None and vendor_code is not None
     principal = Principal(user_id=owner.id, session_id=0, session_hash="0" * 64, email=owner.email,
                           display_name="", role=owner.role, customer_id=customer_id)
     print(f"database: {total:,} invoices; customer {customer_id} holds {count:,}; {args.repeat} runs per scenario")
     print(f"{'scenario':<28}{'rows':>7}{'p50 ms':>9}{'p95 ms':>9}{'raw p50':>9}{'raw p95':>9}{'ratio':>7}  plan")
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA journal_mode=WAL")
-    for name, query in scenarios(vendor_id, sample[:10], sample):
+    for name, query in scenarios(vendor_code, sample[:10], sample):
         def run(q: InvoiceQuery = query) -> object:
             with Session(engine) as db:
                 return list_invoices(db, principal, q, AS_OF)
