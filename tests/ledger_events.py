@@ -91,12 +91,17 @@ def push_full_payment(base_url: str, secret_key: str, invoice) -> httpx.Response
     with external_id, currency, total_minor and amount_paid_minor) to a running portal."""
     due = to_decimal(invoice.total_minor - invoice.amount_paid_minor, invoice.currency)
     now = _instant(datetime.now(timezone.utc))
-    body = json.dumps({"events": [{
+    return push_events(base_url, secret_key, [{
         "event_id": f"push-{time.time_ns()}", "type": "payment.succeeded", "occurred_at": now,
         "payment": {"external_id": f"push-pay-{time.time_ns()}", "invoice_external_id": invoice.external_id,
                     "amount": str(Decimal(due)), "currency": invoice.currency, "method": "card",
-                    "received_at": now}}]}).encode()
+                    "received_at": now}}])
+
+
+def push_events(base_url: str, secret_key: str, events: list[dict]) -> httpx.Response:
+    """POST `events` to a running portal's /api/ledger/events, signed as the ledger signs them."""
+    body = json.dumps({"events": events}).encode()
     secret = ledger_webhook_secret(Settings(_env_file=None), secret_key)
-    return httpx.post(f"{base_url}/api/ledger/events", content=body,
+    return httpx.post(f"{base_url}/api/ledger/events", content=body, timeout=30,
                       headers={"portal-signature": sign(secret, body, int(time.time())),
                                "content-type": "application/json"})

@@ -7,9 +7,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = {"width": 1280, "height": 800}
 LIVE_SECRET_KEY = "browser-test-secret-key-0123456789abcdef"
 PHONE = {"width": 390, "height": 844}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -101,30 +104,42 @@ def server_environment(**values: str) -> dict[str, str]:
     return dict(inherited, PYTHONUNBUFFERED="1", **values)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """`python portal.py serve` in a subprocess on its own database, ready when /healthz answers."""
-    data_dir = tmp_path_factory.mktemp("live")
+@contextmanager
+def demo_portal(data_dir: Path, name: str, *, customers: int, invoices: int,
+                prepare: Callable[[str], T] = lambda _url: None) -> Iterator[tuple[LiveServer, T]]:  # type: ignore[assignment, return-value]
+    """`python portal.py serve` on a demo database of its own (SQLite in `data_dir`, or a PostgreSQL
+    schema named after `name`, dropped afterwards), ready when /healthz answers. `prepare(database
+    URL)` runs between loading the demo and starting the server; what it returns is yielded too."""
     base = test_database_url()
+    schema = f"portal_{name}_{time.time_ns()}"
     if base is None:
         database_url = f"sqlite:///{data_dir / 'portal.db'}"
     else:
-        schema = f"portal_browser_{os.getpid()}"
         recreate_schema(base, schema)
         database_url = with_schema(base, schema)
     env = server_environment(PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
                              PORTAL_SECRET_KEY=LIVE_SECRET_KEY)
     subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "portal.py", "demo", "--customers", "4", "--invoices", "200", "--password",
-                    DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "portal.py", "demo", "--customers", str(customers), "--invoices", str(invoices),
+                    "--password", DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
+    prepared = prepare(database_url)
     server = start_portal_process(env, data_dir / "server.log")
-    yield LiveServer(base_url=server.base_url, database_url=database_url, data_dir=data_dir)
-    server.stop()
-    if base is not None:
-        engine = sa.create_engine(base)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "portal_browser_{os.getpid()}" CASCADE')
-        engine.dispose()
+    try:
+        yield LiveServer(base_url=server.base_url, database_url=database_url, data_dir=data_dir), prepared
+    finally:
+        server.stop()
+        if base is not None:
+            engine = sa.create_engine(base)
+            with engine.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The portal most browser tests share: 4 demo customers, 200 invoices."""
+    with demo_portal(tmp_path_factory.mktemp("live"), "browser", customers=4, invoices=200) as (server, _):
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -8,33 +8,24 @@ payload sets `window.__pwned`; no page may set it, log a console error or grow w
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from data import Customer, Invoice, Tier, User, Vendor
-from services.config.settings import Settings, ledger_webhook_secret
-from services.ledger.signature import sign
-from tests.browser.chromium import DEMO_PASSWORD, Accounts
+from tests.browser.chromium import Accounts
 from tests.browser.conftest import (
     DESKTOP,
     LIVE_SECRET_KEY,
     PHONE,
     LiveServer,
+    demo_portal,
     screenshot,
-    server_environment,
-    start_portal_process,
 )
-from tests.conftest import recreate_schema, with_schema
-from tests.conftest import test_database_url as database_url_under_test
+from tests.ledger_events import push_events
 
 pytestmark = [pytest.mark.browser]
 
@@ -50,14 +41,6 @@ ADMIN = "admin@portal.example"
 def hostile(length: int) -> str:
     """HOSTILE repeated to exactly `length` characters."""
     return (HOSTILE * (length // len(HOSTILE) + 1))[:length]
-
-
-def _push(base_url: str, events: list[dict]) -> httpx.Response:
-    body = json.dumps({"events": events}).encode()
-    secret = ledger_webhook_secret(Settings(_env_file=None), LIVE_SECRET_KEY)
-    return httpx.post(f"{base_url}/api/ledger/events", content=body, timeout=30,
-                      headers={"portal-signature": sign(secret, body, int(time.time())),
-                               "content-type": "application/json"})
 
 
 def _plant_rows(database_url: str) -> tuple[str, str]:
@@ -118,33 +101,12 @@ def _ledger_events(customer_ref: str, vendor_code: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A portal of its own (its data would confuse the shared one's tests) with hostile text planted."""
-    data_dir = tmp_path_factory.mktemp("hostile")
-    base = database_url_under_test()
-    schema = f"portal_hostile_{time.time_ns()}"
-    if base is None:
-        database_url = f"sqlite:///{data_dir / 'portal.db'}"
-    else:
-        recreate_schema(base, schema)
-        database_url = with_schema(base, schema)
-    env = server_environment(PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
-                             PORTAL_SECRET_KEY=LIVE_SECRET_KEY)
-    subprocess.run([sys.executable, "portal.py", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "portal.py", "demo", "--customers", "1", "--invoices", "8", "--password",
-                    DEMO_PASSWORD], env=env, check=True, capture_output=True)
-    customer_ref, vendor_code = _plant_rows(database_url)
-    server = start_portal_process(env, data_dir / "server.log")
-    try:
-        answer = _push(server.base_url, _ledger_events(customer_ref, vendor_code))
+    with demo_portal(tmp_path_factory.mktemp("hostile"), "hostile", customers=1, invoices=8,
+                     prepare=_plant_rows) as (server, (customer_ref, vendor_code)):
+        answer = push_events(server.base_url, LIVE_SECRET_KEY, _ledger_events(customer_ref, vendor_code))
         assert answer.status_code == 200, answer.text
         assert answer.json()["applied"] == 2 and answer.json()["quarantined"] == 2, answer.json()
-        yield LiveServer(base_url=server.base_url, database_url=database_url, data_dir=data_dir)
-    finally:
-        server.stop()
-        if base is not None:
-            engine = sa.create_engine(base)
-            with engine.begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            engine.dispose()
+        yield server
 
 
 def _hostile_invoice_id(database_url: str) -> int:

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, quote, urlsplit
 
-import httpx
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -22,21 +17,17 @@ from sqlmodel import Session, col, select
 from data import AccessAlert, AuditEvent, Customer, Invoice, InvoiceStatus, SupportRequest, Tier, User, Vendor
 from data.types import Role, SupportStatus
 from services.auth.totp import seal_secret
-from services.config.settings import Settings, ledger_webhook_secret
-from services.ledger.signature import sign
-from tests.browser.chromium import DEMO_PASSWORD, Accounts
+from tests.browser.chromium import Accounts
 from tests.browser.conftest import (
     DESKTOP,
     LIVE_SECRET_KEY,
     PHONE,
     SERVER_ERROR_MARKS,
     LiveServer,
+    demo_portal,
     screenshot,
-    server_environment,
-    start_portal_process,
 )
-from tests.conftest import recreate_schema, with_schema
-from tests.conftest import test_database_url as database_url_under_test
+from tests.ledger_events import push_events
 
 pytestmark = [pytest.mark.browser]
 
@@ -96,11 +87,7 @@ def _seed(database_url: str) -> dict[str, str]:
 
 
 def _push(base_url: str, events: list[dict]) -> dict:
-    body = json.dumps({"events": events}).encode()
-    secret = ledger_webhook_secret(Settings(_env_file=None), LIVE_SECRET_KEY)
-    answer = httpx.post(f"{base_url}/api/ledger/events", content=body, timeout=30,
-                        headers={"portal-signature": sign(secret, body, int(time.time())),
-                                 "content-type": "application/json"})
+    answer = push_events(base_url, LIVE_SECRET_KEY, events)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -142,32 +129,11 @@ def _ledger_events(database_url: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def controls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     """A portal of this module's own: it disables, locks and resets users the shared one's tests sign in with."""
-    data_dir = tmp_path_factory.mktemp("controls")
-    base = database_url_under_test()
-    schema = f"portal_controls_{time.time_ns()}"
-    if base is None:
-        database_url = f"sqlite:///{data_dir / 'portal.db'}"
-    else:
-        recreate_schema(base, schema)
-        database_url = with_schema(base, schema)
-    env = server_environment(PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
-                             PORTAL_SECRET_KEY=LIVE_SECRET_KEY)
-    subprocess.run([sys.executable, "portal.py", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "portal.py", "demo", "--customers", "4", "--invoices", "200", "--password",
-                    DEMO_PASSWORD], env=env, check=True, capture_output=True)
-    secrets = _seed(database_url)
-    server = start_portal_process(env, data_dir / "server.log")
-    try:
-        answer = _push(server.base_url, _ledger_events(database_url))
+    with demo_portal(tmp_path_factory.mktemp("controls"), "controls", customers=4, invoices=200,
+                     prepare=_seed) as (server, secrets):
+        answer = _push(server.base_url, _ledger_events(server.database_url))
         assert answer["applied"] == 1 and answer["quarantined"] == 2, answer
-        yield LiveServer(base_url=server.base_url, database_url=database_url, data_dir=data_dir), secrets
-    finally:
-        server.stop()
-        if base is not None:
-            engine = sa.create_engine(base)
-            with engine.begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            engine.dispose()
+        yield server, secrets
 
 
 @pytest.fixture(scope="module")
