@@ -38,10 +38,28 @@ class ExportForm:
         ui.run_javascript(SUBMIT_EXPORT_FORM)
 
 
+def with_reveal_button(field: ui.input) -> ui.input:
+    """A button at the end of a password field that shows what was typed, and hides it again.
+
+    NiceGUI's `password_toggle_button` is an icon with aria-hidden and no tab stop: neither the
+    keyboard nor a screen reader reached it. This one is a named toggle button (aria-pressed).
+    Its name leaves out the word "password", which would make it a second match for the field's label.
+    """
+    def toggle() -> None:
+        hidden = field.props.get("type") == "password"
+        attrs(field, {"type": "text" if hidden else "password"})
+        attrs(button, {"icon": "visibility" if hidden else "visibility_off", "aria-pressed": str(hidden).lower()})
+
+    with field.add_slot("append"):
+        button = attrs(ui.button(icon="visibility_off", on_click=toggle).props("flat round dense"),
+                       {"aria-label": "Show the typed characters", "aria-pressed": "false"})
+    return field
+
+
 def new_password_inputs(label: str, repeat_label: str, *, name: str) -> None:
     """A new password and its repetition (posted as `name` and `repeat`), with the rule as a hint."""
-    attrs(ui.input(label, password=True, password_toggle_button=True).props(
-        "autocomplete=new-password outlined required").classes("w-full"),
+    attrs(with_reveal_button(ui.input(label, password=True).props(
+        "autocomplete=new-password outlined required").classes("w-full")),
         {"name": name, "minlength": MIN_LENGTH,
          "hint": f"At least {MIN_LENGTH} characters; a few random words work well"})
     ui.input(repeat_label, password=True).props(

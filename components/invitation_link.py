@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.copy_button import copy_button
 from components.notice import notice
 
 
@@ -13,4 +14,5 @@ def invitation_link(link: str, message: str) -> None:
     with ui.row().classes("w-full items-center gap-2 no-wrap"):
         ui.input(value=link).props('readonly outlined dense aria-label="Invitation link"').classes(
             "grow font-mono").mark("invitation-link")
-        ui.button("Copy", icon="content_copy", on_click=lambda: ui.clipboard.write(link)).props("outline no-caps")
+        copy_button(link, copied="The invitation link is copied.",
+                    refused="This browser did not allow copying: select the link and copy it.")

@@ -7,7 +7,7 @@ them under the user's fingers would take the focus out of the field they are typ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from nicegui import ui
 
@@ -33,7 +33,8 @@ class InvoiceFilters:
     """The filter bar and its panel for one open list."""
 
     def __init__(self, query: InvoiceQuery, vendors: Sequence[VendorOption], *,
-                 on_change: Callable[[InvoiceQuery], None], on_reset: Callable[[], None]) -> None:
+                 on_change: Callable[[InvoiceQuery], Awaitable[None] | None],
+                 on_reset: Callable[[], Awaitable[None] | None]) -> None:
         self.query = query
         self._on_change = on_change
         active = active_filter_count(query)
@@ -84,16 +85,16 @@ class InvoiceFilters:
             with ui.row().classes("gap-3 mt-3 items-center"):
                 date_range_inputs(self.query.date_from, self.query.date_to, on_change=self._change)
 
-    def _change(self, **values: object) -> None:
-        self._on_change(self.query.with_changes(**values))
+    def _change(self, **values: object) -> Awaitable[None] | None:
+        # What the page returns (its list's refresh) goes back to NiceGUI, which awaits it.
+        return self._on_change(self.query.with_changes(**values))
 
-    def _set_period(self, value: str) -> None:
+    def _set_period(self, value: str) -> Awaitable[None] | None:
         if value == ALL_DATES:
-            self._change(period=None, date_from=None, date_to=None)
-        else:
-            custom = value == Period.CUSTOM
-            self._change(period=Period(value), date_from=self.query.date_from if custom else None,
-                         date_to=self.query.date_to if custom else None)
+            return self._change(period=None, date_from=None, date_to=None)
+        custom = value == Period.CUSTOM
+        return self._change(period=Period(value), date_from=self.query.date_from if custom else None,
+                            date_to=self.query.date_to if custom else None)
 
     def _toggle_panel(self) -> None:
         self.panel.set_visibility(not self.panel.visible)

@@ -6,7 +6,7 @@ callbacks and never fetches anything itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +41,7 @@ class RowHandles:
 
 
 def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey, descending: bool,
-                  on_sort: Callable[[SortKey], None], link: Callable[[int], str],
+                  on_sort: Callable[[SortKey], Awaitable[None] | None], link: Callable[[int], str],
                   selected: set[int] | None = None,
                   on_select: Callable[[int, bool], None] | None = None) -> dict[int, RowHandles]:
     """Both layouts; CSS shows one. Numbers are links, so every row opens by keyboard too.
@@ -96,7 +96,7 @@ def invoice_table(rows: Sequence[InvoiceRow], fmt: TableFormat, *, sort: SortKey
     return handles
 
 
-def _phone_sort(sort: SortKey, descending: bool, on_sort: Callable[[SortKey], None]) -> None:
+def _phone_sort(sort: SortKey, descending: bool, on_sort: Callable[[SortKey], Awaitable[None] | None]) -> None:
     """The table's sort headers, for phones: a choice of column and a button that turns the direction."""
     with ui.row().classes("w-full items-center justify-end gap-1 no-wrap md:hidden"):
         ui.select({key.value: label for key, label in SORT_LABELS.items()}, label="Sort by", value=sort.value,
@@ -118,7 +118,7 @@ def _cell(text: str, *, amount: bool = False) -> ui.label:
 
 
 def _header_cell(label: str, key: SortKey | None, right: bool, sort: SortKey, descending: bool,
-                 on_sort: Callable[[SortKey], None]) -> None:
+                 on_sort: Callable[[SortKey], Awaitable[None] | None]) -> None:
     active = key is not None and key == sort
     aria_sort = ("descending" if descending else "ascending") if active else "none"
     with attrs(ui.element("th").classes("px-3 py-2 font-semibold").classes("text-right" if right else "text-left"),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from nicegui import ui
 
 
 def pagination(*, page: int, page_count: int, total: int, page_size: int, page_sizes: Sequence[int],
-               on_page: Callable[[int], None], on_page_size: Callable[[int], None]) -> None:
+               on_page: Callable[[int], Awaitable[None] | None],
+               on_page_size: Callable[[int], Awaitable[None] | None]) -> None:
     first = (page - 1) * page_size + 1 if total else 0
     last = min(page * page_size, total)
     with ui.row().classes("w-full items-center justify-between gap-3 flex-wrap").props(

@@ -6,6 +6,8 @@ back in the browser reloads the page at the earlier URL.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
@@ -23,7 +25,7 @@ from services.audit.trail import record_audit
 from services.audit.vocabulary import AuditAction, AuditOutcome
 from services.auth.permissions import Capability, customer_access
 from services.config.runtime import Runtime
-from services.invoices.list_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query
+from services.invoices.list_query import PAGE_SIZES, InvoiceQuery, SortKey, parse_invoice_query, typed_edit
 from services.invoices.queries import (
     AccountSummary,
     InvoicePage,
@@ -73,6 +75,7 @@ class Dashboard:
         self.table_format = TableFormat(money=self.fmt.money, date=self.fmt.date)
         self.selected: set[int] = set()
         self.arrivals = 0
+        self.typing: frozenset[str] = frozenset()  # the typed fields the last change edited
         self.row_handles: dict[int, RowHandles] = {}
         with runtime.unit_of_work() as db:
             self.vendors = vendor_options(db, principal, self.today)
@@ -142,39 +145,58 @@ class Dashboard:
 
     # --- what the user does -----------------------------------------------------------------------
 
-    def show_arrivals(self) -> None:
+    def show_arrivals(self) -> Awaitable[None]:
         self.arrivals = 0
         self.arrivals_banner.refresh()
-        self.results.refresh(None)
+        return self.show_list(self.query)
 
-    def apply(self, query: InvoiceQuery) -> None:
+    def apply(self, query: InvoiceQuery) -> Awaitable[None]:
+        """Put `query` in the address bar and the filter bar now; returns the list's refresh, which
+        the event handler hands back to NiceGUI to await (every control returns it)."""
         if query.with_changes(page=1) != self.query.with_changes(page=1):
             self.selected.clear()  # a new filter starts a new selection
-        self.query = query
+        typed = typed_edit(self.query, query)
+        again = bool(typed) and typed == self.typing  # the same field typed on: one history entry for it
+        self.query, self.typing = query, typed
         query_string = query.to_query_string()
-        ui.navigate.history.push(f"/?{query_string}" if query_string else "/")
+        url = f"/?{query_string}" if query_string else "/"
+        if again:
+            ui.navigate.history.replace(url)
+        else:
+            ui.navigate.history.push(url)
         self.filter_bar.show(query)
-        self.results.refresh(None)  # None: read the page anew (a bare refresh() reuses the last page)
+        return self.show_list(query)
 
-    def reset_filters(self) -> None:
-        self.apply(InvoiceQuery(sort=self.query.sort, descending=self.query.descending,
-                                page_size=self.query.page_size))
+    async def show_list(self, query: InvoiceQuery) -> None:
+        """Read the page of `query` in a worker thread, then show it, unless a newer change came
+        meanwhile (that one shows its own). Read on the event loop, each change held the address bar
+        and every other page of this process until the list was read and built; a few quick changes
+        (a year typed into a date field) kept the loop busy for longer than the websocket's ping."""
+        page = await run.io_bound(self.load_page, query)
+        if page is None or query is not self.query:  # shutting down, or superseded
+            return
+        self.results.refresh(page)
+
+    def reset_filters(self) -> Awaitable[None]:
+        pending = self.apply(InvoiceQuery(sort=self.query.sort, descending=self.query.descending,
+                                          page_size=self.query.page_size))
         self.filters.refresh()  # the controls show the emptied filters
+        return pending
 
-    def sort_by(self, key: SortKey, descending: bool | None = None) -> None:
+    def sort_by(self, key: SortKey, descending: bool | None = None) -> Awaitable[None]:
         """Sort by `key`; the same key again turns the direction. Names sort A→Z first, the rest
         newest or largest first."""
         if descending is None:
             descending = not self.query.descending if key == self.query.sort else key not in ASCENDING_FIRST
-        self.apply(self.query.with_changes(sort=key, descending=descending))
+        return self.apply(self.query.with_changes(sort=key, descending=descending))
 
     def toggle(self, invoice_id: int, on: bool) -> None:
         (self.selected.add if on else self.selected.discard)(invoice_id)
         self.export_bar.refresh()
 
-    def clear_selection(self) -> None:
+    def clear_selection(self) -> Awaitable[None]:
         self.selected.clear()
-        self.results.refresh(None)
+        return self.show_list(self.query)
 
     # --- regions ----------------------------------------------------------------------------------
 

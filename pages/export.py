@@ -46,15 +46,26 @@ def export_page(request: Request, runtime: PortalRuntime, problem: str = "", sta
         state = {"query": InvoiceQuery(period=Period.LAST_YEAR if today.month < 4 else Period.THIS_YEAR)}
 
         with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
-            @ui.refreshable
-            def chooser() -> None:
-                query = state["query"]
-                with ui.row().classes("w-full gap-3 items-start"):
-                    ui.select({p.value: PERIOD_LABELS[p] for p in PRESETS}, label="Period",
-                              value=(query.period or Period.CUSTOM).value,
-                              on_change=lambda e: change(period=Period(e.value))).props("outlined").classes("w-52")
+            # The period and date controls are built once; a change redraws only what depends on it
+            # (a rebuilt date field lost the focus at the first valid date, so a typed year stopped at
+            # its first digit: 0002).
+            with ui.row().classes("w-full gap-3 items-start"):
+                ui.select({p.value: PERIOD_LABELS[p] for p in PRESETS}, label="Period",
+                          value=(state["query"].period or Period.CUSTOM).value,
+                          on_change=lambda e: change(period=Period(e.value))).props("outlined").classes("w-52")
+
+                @ui.refreshable
+                def custom_dates() -> None:
+                    query = state["query"]
                     if query.period == Period.CUSTOM:
-                        date_range_inputs(query.date_from, query.date_to, on_change=change, dense=False)
+                        with ui.row().classes("gap-3 items-start"):
+                            date_range_inputs(query.date_from, query.date_to, on_change=change, dense=False)
+
+                custom_dates()
+
+            @ui.refreshable
+            def summary() -> None:
+                query = state["query"]
                 with runtime.unit_of_work() as db:
                     preview = preview_export(db, runtime, principal, ExportSelection(query=query), today)
                 start, end = query.issue_date_range(today)
@@ -87,10 +98,13 @@ def export_page(request: Request, runtime: PortalRuntime, problem: str = "", sta
                          "an hour.").classes("text-xs portal-muted")
 
             def change(**values: object) -> None:
-                state["query"] = state["query"].with_changes(**values)
-                chooser.refresh()
+                before = state["query"]
+                state["query"] = before.with_changes(**values)
+                if (before.period == Period.CUSTOM) != (state["query"].period == Period.CUSTOM):
+                    custom_dates.refresh()
+                summary.refresh()
 
-            chooser()
+            summary()
 
         section_heading("Your exports").classes("mt-4")
 

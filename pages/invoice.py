@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import ui
 
+from components.attributes import attrs
 from components.headings import dialog_heading, section_heading
 from components.invoice_detail import invoice_header, line_items, parties, payments, timeline
 from services.audit.vocabulary import AuditAction
@@ -23,6 +24,14 @@ from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import LiveUpdates, signed_in_frame_live
 from web.refusals import refuse_invoice
 from web.viewer_format import formatter_for
+
+# Back to the list as the user left it (filters, page, scroll): only when the previous page is that list;
+# opened from anywhere else (a new tab, the e-mail, the bell on another page, /verify) history.back()
+# left the portal or went elsewhere, and the link goes to the list itself. (window.URL: in an inline
+# handler a bare `URL` is the document's URL string.)
+BACK_TO_THE_LIST = ("const from = document.referrer ? new window.URL(document.referrer) : null; "
+                    "if (from && from.origin === location.origin && from.pathname === '/' && history.length > 1) "
+                    "{ history.back(); return false; }")
 
 
 def invoice_page(request: Request, runtime: PortalRuntime, principal: CurrentPrincipal,
@@ -53,7 +62,7 @@ class InvoiceView:
         self.fmt = formatter_for(principal)
 
     def build(self, live: LiveUpdates) -> None:
-        ui.link("← All invoices", "/").classes("text-sm text-blue-800").props('onclick="history.back(); return false"')
+        attrs(ui.link("← All invoices", "/").classes("text-sm text-blue-800"), {"onclick": BACK_TO_THE_LIST})
         live.on_event(self.reload_detail)
         self.live_part()
         self.question_dialog = self.build_question_dialog()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.forms import post_form
+from components.forms import post_form, with_reveal_button
 from components.frame import frame
 from components.headings import page_heading
 from components.notice import notice
@@ -33,8 +33,8 @@ def login_page(runtime: PortalRuntime, next: str = "/", error: str = "") -> None
             with post_form("/auth/login", hidden={"next": next}).classes("w-full flex flex-col gap-4"):
                 ui.input("E-mail").props(
                     'name=email type=email autocomplete=username outlined autofocus required').classes("w-full")
-                ui.input("Password", password=True, password_toggle_button=True).props(
-                    "name=password autocomplete=current-password outlined required").classes("w-full")
+                with_reveal_button(ui.input("Password", password=True).props(
+                    "name=password autocomplete=current-password outlined required").classes("w-full"))
                 ui.button("Sign in").props("type=submit unelevated no-caps size=lg").classes("w-full")
             ui.label("Forgot your password? Ask the owner of your account or your billing contact to reset it.").classes(
                 "text-sm portal-muted")

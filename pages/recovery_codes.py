@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from fastapi import Request
 from nicegui import ui
-from nicegui.events import GenericEventArguments
 
+from components.copy_button import copy_button
 from components.headings import page_heading
 from components.notice import notice
 from services.auth.login import take_pending_recovery_codes
 from web.dependencies import PortalRuntime
 from web.layout import signed_in_frame
 from web.session_cookie import safe_next_path
-
-# Copies the codes as shown (one per line) in the browser; the server only hears that it worked.
-COPY_SHOWN_CODES = ("() => navigator.clipboard.writeText([...document.querySelectorAll("
-                    "'[data-testid=recovery-codes] > *')].map(code => code.textContent).join('\\n') + '\\n')"
-                    ".then(() => emit(true), () => emit(false))")
-
-
-def _copied(event: GenericEventArguments) -> None:
-    if event.args is True:
-        ui.notify("The recovery codes are copied.", type="positive")
-    else:  # the browser refused (e.g. a page not served over HTTPS)
-        ui.notify("This browser did not allow copying: select the codes or download them.", type="warning")
 
 
 def recovery_codes_page(request: Request, runtime: PortalRuntime, next: str = "/") -> None:  # noqa: A002
@@ -44,8 +32,8 @@ def recovery_codes_page(request: Request, runtime: PortalRuntime, next: str = "/
                         ui.label(code).classes("bg-gray-100 rounded p-2 text-center select-all")
                 text = "Invoice Portal recovery codes for " + principal.email + "\n\n" + "\n".join(codes) + "\n"
                 with ui.row().classes("gap-2"):
-                    ui.button("Copy", icon="content_copy").props("outline no-caps").on(
-                        "click", _copied, js_handler=COPY_SHOWN_CODES)
+                    copy_button("\n".join(codes) + "\n", copied="The recovery codes are copied.",
+                                refused="This browser did not allow copying: select the codes or download them.")
                     ui.button("Download as text file", icon="download",
                               on_click=lambda: ui.download.content(text, "invoice-portal-recovery-codes.txt",
                                                                    "text/plain")).props("outline no-caps")

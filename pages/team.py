@@ -41,26 +41,30 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
                 team = list_team(db, principal, today)
             with ui.column().classes("w-full gap-2"):
                 for member in team:
-                    # one layout for every member: icon, text that wraps inside its column, action
-                    with ui.row().classes("w-full items-center gap-3 p-3 rounded-lg border border-gray-200 bg-white "
-                                          "no-wrap"):
-                        ui.icon("person").classes("text-2xl text-gray-600")
+                    # One layout for every member: icon, text lines that wrap inside their column, action.
+                    # The e-mail has a line of its own, so that on a phone it breaks only when it is
+                    # wider than the card.
+                    with attrs(ui.row().classes("w-full items-center gap-3 p-3 rounded-lg border border-gray-200 "
+                                                "bg-white no-wrap"), {"data-member": member.email}):
+                        ui.icon("person").classes("text-2xl text-gray-600 max-sm:hidden")
                         with ui.column().classes("gap-0 grow min-w-0"):
                             ui.label(member.display_name or member.email).classes("font-medium wrap-anywhere")
-                            detail = f"{member.email} · {member.role.value}"
+                            if member.display_name:
+                                ui.label(member.email).classes("text-sm wrap-anywhere")
+                            detail = member.role.value
                             if not member.active:
                                 detail += " · removed"
                             elif member.invited_pending:
                                 detail += " · invitation not accepted yet"
                             elif member.last_login_at:
                                 detail += f" · last sign-in {fmt.date(member.last_login_at.date())}"
-                            ui.label(detail).classes("text-sm portal-muted wrap-anywhere")
+                            ui.label(detail).classes("text-sm portal-muted")
                         if member.is_me:
                             ui.badge("You", color="primary")
                         elif member.active:
-                            attrs(ui.button("Remove", icon="person_remove",
-                                            on_click=lambda m=member: confirm_removal(m)).props(
-                                "flat no-caps color=negative"), {"aria-label": f"Remove {member.email}"})
+                            with attrs(ui.button(icon="person_remove", on_click=lambda m=member: confirm_removal(m))
+                                       .props("flat no-caps color=negative"), {"aria-label": f"Remove {member.email}"}):
+                                ui.label("Remove").classes("ml-2 max-sm:hidden")  # an icon button on phones
 
         def confirm_removal(member: TeamMember) -> None:
             def remove() -> None:
@@ -77,10 +81,10 @@ def team_page(request: Request, runtime: PortalRuntime, principal: CurrentPrinci
         with ui.card().classes("w-full max-w-2xl p-5 gap-3"):
             section_heading("Invite someone")
             with ui.row().classes("w-full gap-3 items-start"):
-                email = ui.input("E-mail").props("outlined type=email maxlength=320").classes("w-64 max-w-full")
-                name = ui.input("Name (optional)").props("outlined maxlength=200").classes("w-56 max-w-full")
+                email = ui.input("E-mail").props("outlined type=email maxlength=320").classes("w-64 max-sm:w-full")
+                name = ui.input("Name (optional)").props("outlined maxlength=200").classes("w-56 max-sm:w-full")
                 role = ui.select({r.value: f"{r.value.title()}: {ROLE_DESCRIPTIONS[r]}" for r in CUSTOMER_ROLES},
-                                 label="Role", value=Role.VIEWER.value).props("outlined").classes("w-72 max-w-full")
+                                 label="Role", value=Role.VIEWER.value).props("outlined").classes("w-72 max-sm:w-full")
             result = ui.column().classes("w-full")
 
             def invite() -> None:

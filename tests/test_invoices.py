@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from data import AuditEvent, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Role
 from services.errors import Forbidden, NotFound
-from services.invoices.list_query import InvoiceQuery, Period, SortKey, parse_invoice_query, period_range
+from services.invoices.list_query import InvoiceQuery, Period, SortKey, parse_invoice_query, period_range, typed_edit
 from services.invoices.queries import account_summary, get_invoice_detail, list_invoices, vendor_options
 from services.principal import Principal
 from tests.clock import TODAY, days
@@ -198,6 +198,21 @@ def test_a_query_survives_the_url_round_trip() -> None:
 
     assert parse_invoice_query(parse_qs(query.to_query_string())) == query
     assert InvoiceQuery().to_query_string() == ""
+
+
+def test_typing_on_in_one_field_is_one_edit_and_anything_else_a_new_step() -> None:
+    """What decides whether the list replaces its history entry (typing on) or adds one."""
+    start = InvoiceQuery(period=Period.CUSTOM, page=3)
+    typed = start.with_changes(number="NSP")
+    assert typed_edit(start, typed) == {"number"}
+    assert typed_edit(typed, typed.with_changes(number="NSP-2")) == {"number"}
+    assert typed_edit(typed, typed.with_changes(number="")) == frozenset()  # cleared: a step of its own
+    dated = start.with_changes(date_from=date(2, 1, 1))  # a year typed digit by digit: 0002, 0020, …
+    assert typed_edit(dated, dated.with_changes(date_from=date(2025, 1, 1))) == {"date_from"}
+    assert typed_edit(dated, dated.with_changes(date_to=date(2025, 1, 1))) == {"date_to"}
+    assert typed_edit(typed, typed.with_changes(number="NSP-2", sort=SortKey.AMOUNT)) == frozenset()
+    assert typed_edit(typed, typed.with_changes(statuses=(InvoiceStatus.PAID,))) == frozenset()
+    assert typed_edit(typed, typed.with_changes(page=2)) == frozenset()
 
 
 @pytest.mark.parametrize(("params", "problem"), [

@@ -257,4 +257,4 @@ def test_a_payment_above_the_amount_due_applies_and_is_flagged_for_staff(session
     admin = principal_for(make.user(role=Role.ADMIN, email="ledger-admin@portal.example"))
     flagged = flagged_events(session, admin)
     assert [(event.event_id, event.flag) for event in flagged] == [("p-over", "overpayment")]
-    assert flagged[0].note == "overpaid: 300.00 EUR received for a total of 238.00 EUR"
+    assert flagged[0].note == "overpaid: €300.00 received for a total of €238.00"

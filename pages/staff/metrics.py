@@ -121,15 +121,17 @@ def metric_card(title: str, explanation: str, series: list[MetricSeries], kind: 
         attrs(ui.echart({
             "animation": False,
             "tooltip": {"trigger": "axis"},
-            # a plain legend wraps onto a second line on a phone instead of paging behind arrows
-            "legend": {"bottom": 0, "left": 0, "right": 0, "type": "plain"},
-            "grid": {"left": 48, "right": 16, "top": 36, "bottom": 72},
+            # A plain legend wraps onto a second line on a phone instead of paging behind arrows, and
+            # a long series name wraps within a phone's width instead of being cut.
+            "legend": {"bottom": 0, "left": 0, "right": 0, "type": "plain",
+                       "textStyle": {"width": 250, "overflow": "break", "lineHeight": 16}},
+            "grid": {"left": 48, "right": 16, "top": 36, "bottom": 100},
             "xAxis": {"type": "category", "data": labels},
             "yAxis": {"type": "value", "name": series[0].unit, "nameGap": 14, "nameTextStyle": {"align": "left"}},
             "series": [{"type": kind, "name": one.name, "data": [point.value for point in one.points],
                         "connectNulls": False, "itemStyle": {"color": PALETTE[index]}}
                        for index, one in enumerate(series)],
-        }).classes("w-full h-72"), {"role": "img", "aria-label": f"{title} chart; the numbers are below"})
+        }).classes("w-full h-80"), {"role": "img", "aria-label": f"{title} chart; the numbers are below"})
         with ui.expansion("Numbers").classes("w-full text-sm"):
             numbers_table(title, series, labels)
         with ui.row().classes("gap-3"):

@@ -74,6 +74,22 @@ def _month_end(first: date) -> date:
     return following - timedelta(days=1)
 
 
+# The fields a user types into: a number, or a date digit by digit (each digit that completes a valid
+# date is a change).
+TYPED_FIELDS = ("number", "date_from", "date_to")
+
+
+def typed_edit(before: InvoiceQuery, after: InvoiceQuery) -> frozenset[str]:
+    """The typed fields `after` changed, when it changed nothing else (the page aside); else empty.
+    The list keeps one history entry per typed field, so Back leaves an edit instead of undoing it a
+    keystroke at a time."""
+    edited = frozenset(name for name in TYPED_FIELDS if getattr(before, name) != getattr(after, name))
+    if not any(getattr(after, name) for name in edited):
+        return frozenset()  # emptied (a Clear button): a step of its own
+    kept = after.with_changes(page=1, **{name: getattr(before, name) for name in edited})
+    return edited if edited and kept == before.with_changes(page=1) else frozenset()
+
+
 @dataclass(frozen=True)
 class InvoiceQuery:
     """What the user asked the invoice list for. Dates are inclusive issue dates."""

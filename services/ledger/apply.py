@@ -37,7 +37,7 @@ from data.db import begin_write
 from services.errors import InvalidInput
 from services.invoices.status import derive_status
 from services.ledger.schema import PAYMENT_STATUS_FOR, EventType, InvoiceIn, LedgerEvent
-from services.money import line_amounts, to_decimal, to_minor
+from services.money import format_money, line_amounts, to_minor
 
 MAX_PAYLOAD_CHARS = 1_000_000
 
@@ -358,8 +358,8 @@ def _apply_payment(db: Session, source: str, event: LedgerEvent, today: date) ->
     assert invoice.id is not None
     overpaid = None
     if invoice.amount_paid_minor > invoice.total_minor:
-        overpaid = (f"overpaid: {to_decimal(invoice.amount_paid_minor, invoice.currency)} {invoice.currency} received "
-                    f"for a total of {to_decimal(invoice.total_minor, invoice.currency)} {invoice.currency}")
+        overpaid = (f"overpaid: {format_money(invoice.amount_paid_minor, invoice.currency)} received for a total "
+                    f"of {format_money(invoice.total_minor, invoice.currency)}")
     return Change(invoice.id, invoice.customer_id, invoice.number, "payment", old_status, invoice.status, status), overpaid
 
 

@@ -106,10 +106,12 @@ def server_environment(**values: str) -> dict[str, str]:
 
 @contextmanager
 def demo_portal(data_dir: Path, name: str, *, customers: int, invoices: int,
-                prepare: Callable[[str], T] = lambda _url: None) -> Iterator[tuple[LiveServer, T]]:  # type: ignore[assignment, return-value]
+                prepare: Callable[[str], T] = lambda _url: None,  # type: ignore[assignment, return-value]
+                settings: dict[str, str] | None = None) -> Iterator[tuple[LiveServer, T]]:
     """`python portal.py serve` on a demo database of its own (SQLite in `data_dir`, or a PostgreSQL
     schema named after `name`, dropped afterwards), ready when /healthz answers. `prepare(database
-    URL)` runs between loading the demo and starting the server; what it returns is yielded too."""
+    URL)` runs between loading the demo and starting the server; what it returns is yielded too.
+    `settings`: more PORTAL_* environment variables for the portal."""
     base = test_database_url()
     schema = f"portal_{name}_{time.time_ns()}"
     if base is None:
@@ -118,7 +120,7 @@ def demo_portal(data_dir: Path, name: str, *, customers: int, invoices: int,
         recreate_schema(base, schema)
         database_url = with_schema(base, schema)
     env = server_environment(PORTAL_DATA_DIR=str(data_dir), PORTAL_DATABASE_URL=database_url,
-                             PORTAL_SECRET_KEY=LIVE_SECRET_KEY)
+                             PORTAL_SECRET_KEY=LIVE_SECRET_KEY, **(settings or {}))
     subprocess.run([sys.executable, "portal.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "portal.py", "demo", "--customers", str(customers), "--invoices", str(invoices),
                     "--password", DEMO_PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -168,22 +170,28 @@ def browser_environment() -> dict[str, str]:
             if key not in ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC")}
 
 
+# The portals whose logs a test is checked against: the shared one, and a module's own (by these names).
+WATCHED_SERVERS = ("live_server", "server", "hostile_server")
+
+
 @pytest.fixture(autouse=True)
 def fail_on_browser_and_server_errors(request: pytest.FixtureRequest) -> Iterator[None]:
     """A browser test fails on any browser console error or uncaught page error, and on any ERROR
-    or traceback the shared live server logged meanwhile (unless marked `expect_error_logs`)."""
+    or traceback the portals it uses logged meanwhile (unless marked `expect_error_logs`)."""
     watched = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
-    server = request.getfixturevalue("live_server") if "live_server" in request.fixturenames else None
+    servers: list[LiveServer] = [request.getfixturevalue(name) for name in WATCHED_SERVERS
+                                 if name in request.fixturenames]
     if watched is not None:
         watched.errors.clear()
-    log_start = server.log_path.stat().st_size if server is not None and server.log_path.exists() else 0
+    starts = [server.log_path.stat().st_size if server.log_path.exists() else 0 for server in servers]
     yield
     problems = list(watched.errors) if watched is not None else []
-    if server is not None and server.log_path.exists():
-        with server.log_path.open("rb") as log:
-            log.seek(log_start)
-            logged = log.read().decode(errors="replace")
-        problems += [line for line in logged.splitlines() if any(mark in line for mark in SERVER_ERROR_MARKS)]
+    for server, start in zip(servers, starts):
+        if server.log_path.exists():
+            with server.log_path.open("rb") as log:
+                log.seek(start)
+                logged = log.read().decode(errors="replace")
+            problems += [line for line in logged.splitlines() if any(mark in line for mark in SERVER_ERROR_MARKS)]
     if problems and request.node.get_closest_marker("expect_error_logs") is None:
         pytest.fail("errors while the test ran:\n" + "\n".join(problems[:30]), pytrace=False)
 

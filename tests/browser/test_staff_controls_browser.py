@@ -22,7 +22,6 @@ from tests.browser.conftest import (
     DESKTOP,
     LIVE_SECRET_KEY,
     PHONE,
-    SERVER_ERROR_MARKS,
     LiveServer,
     demo_portal,
     screenshot,
@@ -139,19 +138,6 @@ def controls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
 @pytest.fixture(scope="module")
 def server(controls_server: tuple[LiveServer, dict[str, str]]) -> LiveServer:
     return controls_server[0]
-
-
-@pytest.fixture(autouse=True)
-def fail_on_controls_server_errors(server: LiveServer) -> Iterator[None]:
-    """The shared fixture watches the shared server's log; this module's server is watched here."""
-    start = server.log_path.stat().st_size
-    yield
-    with server.log_path.open("rb") as log:
-        log.seek(start)
-        logged = log.read().decode(errors="replace")
-    problems = [line for line in logged.splitlines() if any(mark in line for mark in SERVER_ERROR_MARKS)]
-    if problems:
-        pytest.fail("the portal logged errors:\n" + "\n".join(problems[:30]), pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -439,6 +425,7 @@ def test_an_admin_creates_edits_invites_and_disables_a_customer(open_page, viewp
     link = dialog.get_by_label("Invitation link").input_value()
     assert re.search(r"/invite/[\w-]{20,}$", link), link
     dialog.get_by_role("button", name="Copy").click()
+    page.get_by_text("The invitation link is copied.").wait_for()
     page.wait_for_function("link => navigator.clipboard.readText().then(text => text === link)", arg=link)
     _row(page, ref).get_by_text("Invitation sent", exact=True).wait_for()  # the list behind the dialog
     screenshot(page, f"staff-controls-customer-invited-{width}")
