@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test bench-smoke migrate demo browser-deps clean
+.PHONY: run test bench-smoke migrate demo browser-deps css clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,11 @@ test: $(VENV)/.installed-test browser-deps
 bench-smoke: $(VENV)/.installed-test browser-deps
 	$(PY) -m benchmarks.smoke
 
+## css: rebuild web/static/tailwind.css from the Tailwind classes in the Python sources (needs Node.js 20
+## and npm; the built file is committed, so `make run` and `make test` need neither)
+css:
+	npm ci --no-audit --no-fund --loglevel=error
+	node_modules/.bin/tailwindcss -i web/static/tailwind.input.css -o web/static/tailwind.css --minify
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts *.egg-info
+	rm -rf $(VENV) .pytest_cache test-artifacts *.egg-info node_modules

@@ -42,10 +42,13 @@ def wire_app(runtime: Runtime) -> None:
         os.environ["NICEGUI_REDIS_URL"] = redis_url  # NiceGUI reads it once, when imported
     from nicegui import app
 
+    from components.theme import STYLESHEET, STYLESHEET_URL
     from pages import register_pages
     from routes import register_routes
 
     app.state.runtime = runtime
+    # Revalidated on every load (a 304 while unchanged), so a new release's classes apply at once.
+    app.add_static_file(local_file=STYLESHEET, url_path=STYLESHEET_URL, max_cache_age=0)
     app.state.shared_reads = {}  # web.shared_reads: results of the runtime wired before are stale
     prepare_sign_in()
     register_pages()
@@ -79,6 +82,7 @@ def serve(runtime: Runtime, *, host: str | None = None, port: int | None = None)
                                    "max_age": runtime.settings.session_absolute_hours * 3600,
                                    "https_only": (runtime.settings.public_url or "").startswith("https://")},
         show_welcome_message=False,
+        tailwind=False,  # web/static/tailwind.css holds the pages' classes, built by `make css`
         fastapi_docs=True,  # /docs and /openapi.json (the ledger API); for signed-in staff only
         uvicorn_logging_level="warning",
         # X-Forwarded-For/-Proto count only from the proxies the operator names (uvicorn would trust

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -42,21 +42,21 @@ def load_demo_portal(env: dict[str, str], *, customers: int, invoices: int) -> N
 
 
 @contextmanager
-def serving_portal(env: dict[str, str], port: int, log: IO[bytes] | int = subprocess.DEVNULL,
-                   ready_seconds: float = 60) -> Iterator[subprocess.Popen[bytes]]:
-    """`portal.py serve` on loopback, yielded once /healthz answers; stopped (killed if need be) after."""
-    server = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT if log is not subprocess.DEVNULL else log)
+def serving(command: list[str], url: str, *, env: dict[str, str] | None = None, cwd: Path = ROOT,
+            log: IO[bytes] | int = subprocess.DEVNULL, ready_seconds: float = 60) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `command`, yield it once `url` answers 200, stop it (killed if need be) after."""
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
+                              stderr=subprocess.STDOUT if log is not subprocess.DEVNULL else log)
     try:
         deadline = time.monotonic() + ready_seconds
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                if httpx.get(url, timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"portal did not start (exit code {server.poll()})")
+                raise RuntimeError(f"{' '.join(command)} did not start (exit code {server.poll()})")
             time.sleep(0.2)
         yield server
     finally:
@@ -66,6 +66,23 @@ def serving_portal(env: dict[str, str], port: int, log: IO[bytes] | int = subpro
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def serving_portal(env: dict[str, str], port: int, log: IO[bytes] | int = subprocess.DEVNULL,
+                   ready_seconds: float = 60) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """`portal.py serve` on loopback, yielded once /healthz answers; stopped (killed if need be) after."""
+    return serving([sys.executable, "portal.py", "serve", "--port", str(port)], f"http://127.0.0.1:{port}/healthz",
+                   env=env, log=log, ready_seconds=ready_seconds)
+
+
+def serving_bare_app(folder: Path, source: str, port: int,
+                     ready_seconds: float = 60) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """A baseline NiceGUI app (`source`, taking its port as its argument) from this venv, on loopback."""
+    script = folder / "bare_app.py"
+    script.write_text(source)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "NICEGUI"))}
+    return serving([sys.executable, str(script), str(port)], f"http://127.0.0.1:{port}/", env=env, cwd=folder,
+                   ready_seconds=ready_seconds)
 
 
 def push_secret(secret_key: str) -> str:

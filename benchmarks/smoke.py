@@ -14,6 +14,7 @@ import argparse
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -52,6 +53,12 @@ def redis_missing(url: str = "redis://127.0.0.1:6379/0") -> str | None:
     return None
 
 
+def node_missing() -> str | None:
+    """Why a benchmark that installs an npm tool (Lighthouse) cannot run, or None."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    return f"{' and '.join(missing)} not found" if missing else None
+
+
 def run_one(name: str) -> tuple[str, str]:
     """("ok" | "failed" | "skipped", what happened) for one benchmark."""
     module = importlib.import_module(f"benchmarks.{name}")
@@ -62,12 +69,17 @@ def run_one(name: str) -> tuple[str, str]:
         if os.environ.get("PORTAL_REQUIRE_REDIS"):
             return "failed", reason
         return "skipped", f"{reason}; set PORTAL_TEST_REDIS_URL to run it"
+    if getattr(module, "NEEDS_NODE", False) and (reason := node_missing()):
+        if os.environ.get("PORTAL_REQUIRE_NODE"):
+            return "failed", reason
+        return "skipped", f"{reason}; install Node.js 20 and npm to run it"
+    timeout = getattr(module, "SMOKE_TIMEOUT_SECONDS", TIMEOUT_SECONDS)
     started = time.monotonic()
     try:
         result = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", "--smoke"], cwd=ROOT, text=True,
-                                capture_output=True, timeout=TIMEOUT_SECONDS)
+                                capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return "failed", f"did not finish within {TIMEOUT_SECONDS} s"
+        return "failed", f"did not finish within {timeout} s"
     seconds = time.monotonic() - started
     if result.returncode != 0:
         return "failed", f"exit code {result.returncode}:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"

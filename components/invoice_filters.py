@@ -47,8 +47,20 @@ class InvoiceFilters:
                 'outline no-caps aria-controls="invoice-filters"'), {"aria-expanded": "true" if active else "false"})
             self.reset = ui.button("Reset", icon="filter_alt_off", on_click=on_reset).props(
                 "flat no-caps").classes("max-sm:hidden")
-        with ui.element("div").classes("w-full rounded-lg bg-white border border-gray-200 p-3").props(
-                'id="invoice-filters"') as self.panel:
+        self._vendors, self._on_reset = vendors, on_reset
+        self.phone_reset: ui.button | None = None
+        # The panel's fields are built when it first opens (or at once, when filters are set): most
+        # visits never open it, and its three selects were a good part of a phone's page load.
+        self.panel = ui.element("div").classes("w-full rounded-lg bg-white border border-gray-200 p-3").props(
+            'id="invoice-filters"')
+        if active:
+            self._fill_panel()
+        self.panel.set_visibility(bool(active))
+        self.show(query)
+
+    def _fill_panel(self) -> None:
+        query, vendors = self.query, self._vendors
+        with self.panel:
             with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-3 gap-3 w-full items-start"):
                 period_options = {ALL_DATES: "All dates"} | {p.value: label for p, label in PERIOD_LABELS.items()}
                 ui.select(period_options, label="Issue date", value=query.period.value if query.period else ALL_DATES,
@@ -63,10 +75,9 @@ class InvoiceFilters:
                               statuses=tuple(InvoiceStatus(v) for v in (e.value or ())))).props(
                     "outlined dense use-chips clearable").classes("w-full")
             self.custom_dates()
-            self.phone_reset = ui.button("Reset filters", icon="filter_alt_off", on_click=on_reset).props(
+            self.phone_reset = ui.button("Reset filters", icon="filter_alt_off", on_click=self._on_reset).props(
                 "flat no-caps").classes("sm:hidden mt-2")
-        self.panel.set_visibility(bool(active))
-        self.show(query)
+        self.phone_reset.set_visibility(query.is_filtered)
 
     def show(self, query: InvoiceQuery) -> None:
         """Bring the count, the Reset buttons and the custom dates in line with `query`."""
@@ -75,6 +86,8 @@ class InvoiceFilters:
         active = active_filter_count(query)
         self.toggle.set_text(f"Filters ({active})" if active else "Filters")
         self.reset.set_visibility(query.is_filtered)
+        if self.phone_reset is None:
+            return  # the panel is not built yet: it is built from the query as it is then
         self.phone_reset.set_visibility(query.is_filtered)
         if custom_changed:
             self.custom_dates.refresh()
@@ -97,5 +110,7 @@ class InvoiceFilters:
                             date_to=self.query.date_to if custom else None)
 
     def _toggle_panel(self) -> None:
+        if self.phone_reset is None:
+            self._fill_panel()
         self.panel.set_visibility(not self.panel.visible)
         attrs(self.toggle, {"aria-expanded": "true" if self.panel.visible else "false"})

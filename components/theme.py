@@ -1,5 +1,7 @@
 """Colours and page-wide styles, applied once per page by the frame."""
 
+from pathlib import Path
+
 from nicegui import ui
 
 BRAND_NAME = "Invoice Portal"
@@ -14,6 +16,7 @@ body { background: #f5f7fb; color: #111827; }
 .portal-skip { position: absolute; left: 0.5rem; top: -3rem; z-index: 3000; padding: 0.5rem 0.75rem;
   background: #1e3a8a; color: #fff; border-radius: 0.375rem; }
 .portal-skip:focus { top: 0.5rem; }
+.portal-skip.nicegui-link { color: #fff; }  /* not the links' blue, which is unreadable on its dark blue */
 .portal-main:focus { outline: none; }
 .portal-main { width: 100%; max-width: 72rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; display: flex; flex-direction: column; gap: 1rem; }
 :focus-visible { outline: 3px solid #b45309 !important; outline-offset: 2px; }  /* 4.7:1 on the page */
@@ -33,8 +36,15 @@ body { background: #f5f7fb; color: #111827; }
 """
 
 
+# The pages' Tailwind classes, built ahead of time (`make css`; NiceGUI's in-browser Tailwind is off).
+STYLESHEET = Path(__file__).resolve().parent.parent / "web" / "static" / "tailwind.css"
+STYLESHEET_URL = "/static/tailwind.css"
+_STYLESHEET_LINK = '<link rel="stylesheet" href="/static/tailwind.css">'
+
+
 def apply_theme() -> None:
     """Set the Quasar palette and the shared CSS for the current page."""
+    ui.add_head_html(_STYLESHEET_LINK)
     ui.colors(primary=PRIMARY, secondary="#0f766e", accent="#7c3aed", positive="#15803d",
               negative="#b91c1c", warning="#b45309", info="#0369a1")
     ui.add_css(_CSS)

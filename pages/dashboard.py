@@ -11,12 +11,13 @@ from collections.abc import Awaitable
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
+from nicegui.events import GenericEventArguments
 
 from components.attributes import attrs
 from components.forms import ExportForm
 from components.headings import page_heading
 from components.invoice_filters import InvoiceFilters
-from components.invoice_table import RowHandles, TableFormat, invoice_table
+from components.invoice_table import BOTH_LAYOUTS, ListLayout, RowHandles, TableFormat, invoice_table
 from components.notice import notice
 from components.pagination import pagination
 from components.status_badge import set_status
@@ -41,6 +42,8 @@ from services.localization.today import today_for
 from services.principal import Principal
 from web.dependencies import CurrentPrincipal, PortalRuntime
 from web.layout import LiveUpdates, signed_in_frame_live
+from web.list_layout import EVENT as LAYOUT_EVENT
+from web.list_layout import REPORT_LAYOUT, guessed_layouts, reported_layout
 from web.shared_reads import shared_read
 from web.viewer_format import formatter_for
 
@@ -60,16 +63,18 @@ def dashboard_page(request: Request, runtime: PortalRuntime, principal: CurrentP
         return RedirectResponse("/admin", status_code=303)  # staff use the staff console
     params = {key: request.query_params.getlist(key) for key in request.query_params}
     with signed_in_frame_live(request, "Invoices") as (principal, _guard, live):
-        Dashboard(runtime, principal, live, parse_invoice_query(params)).build()
+        Dashboard(runtime, principal, live, parse_invoice_query(params), guessed_layouts(request)).build()
     return None
 
 
 class Dashboard:
     """One open dashboard: its query, selection and the handles of what live events change."""
 
-    def __init__(self, runtime: Runtime, principal: Principal, live: LiveUpdates, query: InvoiceQuery) -> None:
+    def __init__(self, runtime: Runtime, principal: Principal, live: LiveUpdates, query: InvoiceQuery,
+                 layouts: frozenset[ListLayout] = BOTH_LAYOUTS) -> None:
         self.runtime, self.principal, self.live = runtime, principal, live
         self.query = query
+        self.layouts = layouts  # what the list builds: the layout this browser shows, or both
         self.today = today_for(principal.timezone)
         self.fmt = formatter_for(principal)
         self.table_format = TableFormat(money=self.fmt.money, date=self.fmt.date)
@@ -91,6 +96,8 @@ class Dashboard:
         self.cards = SummaryCards(year=self.today.year, money=self.fmt.money)
         show_totals(self.cards, self.load_totals())
         self.live.on_change(self.follow_ledger)
+        ui.on(LAYOUT_EVENT, self.follow_width)
+        ui.run_javascript(REPORT_LAYOUT)
         with ui.column().classes("w-full gap-3 mt-2"):
             self.filters()
             self.arrivals_banner()
@@ -190,6 +197,14 @@ class Dashboard:
             descending = not self.query.descending if key == self.query.sort else key not in ASCENDING_FIRST
         return self.apply(self.query.with_changes(sort=key, descending=descending))
 
+    def follow_width(self, event: GenericEventArguments) -> Awaitable[None] | None:
+        """Build the list in the layout the browser says it shows, when that is not the one built."""
+        shown = reported_layout(event)
+        if shown is None or self.layouts in (frozenset({shown}), BOTH_LAYOUTS):
+            return None
+        self.layouts = frozenset({shown})
+        return self.show_list(self.query)
+
     def toggle(self, invoice_id: int, on: bool) -> None:
         (self.selected.add if on else self.selected.discard)(invoice_id)
         self.export_bar.refresh()
@@ -249,7 +264,8 @@ class Dashboard:
         self.row_handles.update(invoice_table(
             page.rows, self.table_format, sort=query.sort, descending=query.descending, on_sort=self.sort_by,
             link=lambda invoice_id: f"/invoices/{invoice_id}",
-            selected=self.selected if self.export_form else None, on_select=self.toggle if self.export_form else None))
+            selected=self.selected if self.export_form else None, on_select=self.toggle if self.export_form else None,
+            layouts=self.layouts))
         pagination(page=page.page, page_count=page.page_count, total=page.total, page_size=page.page_size,
                    page_sizes=PAGE_SIZES,
                    on_page=lambda number: self.apply(query.with_changes(page=number)),
