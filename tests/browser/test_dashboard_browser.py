@@ -11,6 +11,12 @@ from tests.browser.conftest import DESKTOP, PHONE, Accounts, LiveServer, screens
 pytestmark = [pytest.mark.browser, pytest.mark.dates]
 
 
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/130.0.0.0 Mobile Safari/537.36")
+TABLE = "table[aria-label=Invoices]"
+CARDS = "[role=list][aria-label=Invoices] [role=listitem]"
+
+
 def _wait_for_query(page, fragment: str) -> None:  # type: ignore[no-untyped-def]
     """Filters change the URL with history.pushState (no page load to wait for)."""
     page.wait_for_function("fragment => location.search.includes(fragment)", arg=fragment)
@@ -67,3 +73,34 @@ def test_invoice_detail_at_desktop_and_phone(browser, live_server: LiveServer, a
     page.set_viewport_size(DESKTOP)
     screenshot(page, "invoice-1280")
     context.close()
+
+
+def test_the_list_is_built_in_the_layout_the_browser_shows(browser, live_server: LiveServer,  # type: ignore[no-untyped-def]
+                                                          accounts: Accounts) -> None:
+    # A phone gets cards from its first response on: no table built to be hidden.
+    phone = browser.new_context(viewport=PHONE, locale="en-US", user_agent=PHONE_AGENT, is_mobile=True,
+                                has_touch=True)
+    page = phone.new_page()
+    accounts.sign_in(page, "viewer@mueller.example")
+    page.goto(f"{live_server.base_url}/")
+    page.locator(CARDS).first.wait_for()
+    assert page.locator(CARDS).count() == 25 and page.locator(TABLE).count() == 0
+    page.wait_for_timeout(1000)  # the browser's own report agrees: nothing is rebuilt
+    assert page.locator(TABLE).count() == 0
+    phone.close()
+
+    # A desktop browser in a narrow window: the table its user agent suggests, then the cards its
+    # width shows; widened, the table again. What is built always follows what is seen.
+    desktop = browser.new_context(viewport=PHONE, locale="en-US")
+    page = desktop.new_page()
+    accounts.sign_in(page, "viewer@mueller.example")
+    page.goto(f"{live_server.base_url}/?size=10")
+    page.locator(CARDS).first.wait_for()
+    page.locator(TABLE).wait_for(state="detached")
+    assert page.locator(CARDS).count() == 10
+    page.set_viewport_size(DESKTOP)
+    page.locator(f"{TABLE} tbody tr").first.wait_for()
+    page.locator(CARDS).first.wait_for(state="detached")
+    assert page.locator(f"{TABLE} tbody tr").count() == 10
+    assert page.url.endswith("/?size=10")  # the view stayed what it was
+    desktop.close()
