@@ -79,7 +79,7 @@ def _table(rows: Sequence[InvoiceRow], fmt: TableFormat, sort: SortKey, descendi
     selectable = selected is not None and on_select is not None
     with ui.element("div").classes("relative w-full overflow-x-auto rounded-lg border border-gray-200 bg-white").classes(
             "max-md:hidden" if both else ""):
-        with ui.element("table").classes("w-full text-sm").props('aria-label="Invoices"'):
+        with ui.element("table").classes("w-full min-w-[44rem] text-sm").props('aria-label="Invoices"'):
             with ui.element("thead").classes("bg-gray-50 text-gray-700"):
                 with ui.element("tr"):
                     if selectable:

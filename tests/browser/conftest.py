@@ -205,8 +205,16 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
+# The invoice list is built in the layout the window shows; after a resize (or a desktop browser's
+# narrow window) it is rebuilt once the browser reports its width (web/list_layout.py).
+LIST_LAYOUT_SETTLED = ("() => !document.querySelector(window.innerWidth >= 768 ? "
+                       "'[role=list][aria-label=Invoices]' : 'table[aria-label=Invoices]')")
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    """Save a full-page screenshot under test-artifacts/screens/ for a person to look at."""
+    """Save a full-page screenshot under test-artifacts/screens/ for a person to look at, once an
+    invoice list on the page is in the layout of the window's width."""
+    page.wait_for_function(LIST_LAYOUT_SETTLED)
     path = ARTIFACTS / "screens" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
