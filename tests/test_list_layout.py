@@ -7,7 +7,7 @@ from fastapi import Request
 from nicegui.events import GenericEventArguments
 
 from components.invoice_table import BOTH_LAYOUTS, ListLayout
-from web.list_layout import guessed_layouts, reported_layout
+from web.list_layout import EVENT, REPORT_LAYOUT, guessed_layouts, reported_layout
 
 PIXEL = ("Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) "
          "Chrome/130.0.0.0 Mobile Safari/537.36")
@@ -45,3 +45,9 @@ def test_the_request_decides_the_first_layout(headers: dict[str, str], expected:
 def test_only_a_known_layout_counts_as_the_browsers_report(args: object, expected: ListLayout | None) -> None:
     event = GenericEventArguments(sender=None, client=None, args=args)  # type: ignore[arg-type]
     assert reported_layout(event) == expected
+
+
+def test_the_browsers_script_reports_under_the_event_the_page_listens_to() -> None:
+    # The script is a constant (no value is formatted into JavaScript), so it spells the name again.
+    assert f"emitEvent('{EVENT}'" in REPORT_LAYOUT
+    assert all(f"'{layout.value}'" in REPORT_LAYOUT for layout in ListLayout)

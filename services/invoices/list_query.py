@@ -87,7 +87,7 @@ def typed_edit(before: InvoiceQuery, after: InvoiceQuery) -> frozenset[str]:
     if not any(getattr(after, name) for name in edited):
         return frozenset()  # emptied (a Clear button): a step of its own
     kept = after.with_changes(page=1, **{name: getattr(before, name) for name in edited})
-    return edited if edited and kept == before.with_changes(page=1) else frozenset()
+    return edited if kept == before.with_changes(page=1) else frozenset()
 
 
 @dataclass(frozen=True)
