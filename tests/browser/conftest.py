@@ -226,19 +226,27 @@ def accounts(live_server: LiveServer) -> Accounts:
     return Accounts(live_server.base_url)
 
 
+@contextmanager
+def portal_database(database_url: str) -> Iterator[sa.Connection]:
+    """A connection to a test portal's database (to read what a test checks against); its engine is
+    disposed afterwards, so that no pool outlives the test's portal."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def open_invoice_of(database_url: str, customer_name_prefix: str):  # type: ignore[no-untyped-def]
     """The newest unpaid invoice of the demo customer whose name starts with the prefix."""
     from data import Customer, Invoice, InvoiceStatus
 
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(
-                sa.select(Invoice.id, Invoice.external_id, Invoice.number, Invoice.currency, Invoice.total_minor,
-                          Invoice.amount_paid_minor)
-                .join(Customer, Customer.id == Invoice.customer_id)
-                .where(Customer.name.like(f"{customer_name_prefix}%"),
-                       Invoice.status.in_([InvoiceStatus.ISSUED.value, InvoiceStatus.OVERDUE.value]))
-                .order_by(Invoice.issue_date.desc()).limit(1)).one()
-    finally:
-        engine.dispose()
+    with portal_database(database_url) as connection:
+        return connection.execute(
+            sa.select(Invoice.id, Invoice.external_id, Invoice.number, Invoice.currency, Invoice.total_minor,
+                      Invoice.amount_paid_minor)
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .where(Customer.name.like(f"{customer_name_prefix}%"),
+                   Invoice.status.in_([InvoiceStatus.ISSUED.value, InvoiceStatus.OVERDUE.value]))
+            .order_by(Invoice.issue_date.desc()).limit(1)).one()

@@ -24,7 +24,15 @@ from playwright.sync_api import Page
 
 from data import Customer, Invoice, InvoiceStatus, Vendor
 from tests.browser.chromium import DEMO_PASSWORD, Accounts
-from tests.browser.conftest import DESKTOP, LIVE_SECRET_KEY, PHONE, LiveServer, demo_portal, screenshot
+from tests.browser.conftest import (
+    DESKTOP,
+    LIVE_SECRET_KEY,
+    PHONE,
+    LiveServer,
+    demo_portal,
+    portal_database,
+    screenshot,
+)
 from tests.ledger_events import push_events
 
 pytestmark = [pytest.mark.browser]
@@ -87,33 +95,21 @@ def sign_in(browser, sessions: tuple[Accounts, dict[str, dict]]) -> Iterator[Cal
 
 # --- the portal's data (dates and numbers come from here, never from today's date) ------------------
 
-def _engine(server: LiveServer) -> sa.Engine:
-    return sa.create_engine(server.database_url)
-
-
 def _customer(server: LiveServer, name_prefix: str) -> tuple[int, str]:
-    engine = _engine(server)
-    try:
-        with engine.connect() as connection:
-            return tuple(connection.execute(sa.select(Customer.id, Customer.ref)
-                                            .where(Customer.name.like(f"{name_prefix}%"))).one())  # type: ignore[return-value]
-    finally:
-        engine.dispose()
+    with portal_database(server.database_url) as connection:
+        return tuple(connection.execute(sa.select(Customer.id, Customer.ref)
+                                        .where(Customer.name.like(f"{name_prefix}%"))).one())  # type: ignore[return-value]
 
 
 def _invoices(server: LiveServer, customer_id: int) -> list[sa.Row]:
     """The customer's invoices a user sees (no drafts), newest first, with their vendor."""
-    engine = _engine(server)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(
-                sa.select(Invoice.id, Invoice.number, Invoice.issue_date, Invoice.status, Vendor.code,
-                          Vendor.name.label("vendor_name"))
-                .join(Vendor, Vendor.id == Invoice.vendor_id)
-                .where(Invoice.customer_id == customer_id, Invoice.status != InvoiceStatus.DRAFT.value)
-                .order_by(Invoice.issue_date.desc(), Invoice.id.desc())).all())
-    finally:
-        engine.dispose()
+    with portal_database(server.database_url) as connection:
+        return list(connection.execute(
+            sa.select(Invoice.id, Invoice.number, Invoice.issue_date, Invoice.status, Vendor.code,
+                      Vendor.name.label("vendor_name"))
+            .join(Vendor, Vendor.id == Invoice.vendor_id)
+            .where(Invoice.customer_id == customer_id, Invoice.status != InvoiceStatus.DRAFT.value)
+            .order_by(Invoice.issue_date.desc(), Invoice.id.desc())).all())
 
 
 def _push_new_invoice(base_url: str, customer_ref: str, vendor_code: str, number: str, issued: date) -> None:

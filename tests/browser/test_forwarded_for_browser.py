@@ -11,7 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import ROOT, server_environment, start_portal_process
+from tests.browser.conftest import ROOT, portal_database, server_environment, start_portal_process
 
 pytestmark = [pytest.mark.browser]
 
@@ -30,12 +30,8 @@ def _failed_sign_in_ip(tmp_path: Path, name: str, **settings: str) -> str | None
         assert answer.status_code == 303
     finally:
         server.stop()
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(sa.text("SELECT ip FROM audit_event WHERE action = 'login.password'")).scalar()
-    finally:
-        engine.dispose()
+    with portal_database(database_url) as connection:
+        return connection.execute(sa.text("SELECT ip FROM audit_event WHERE action = 'login.password'")).scalar()
 
 
 def test_forwarded_addresses_count_only_from_configured_proxies(tmp_path: Path) -> None:

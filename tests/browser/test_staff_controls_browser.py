@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     PHONE,
     LiveServer,
     demo_portal,
+    portal_database,
     screenshot,
 )
 from tests.ledger_events import push_events
@@ -224,23 +225,15 @@ def _choose(page, field, option: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _customer_id(database_url: str, ref: str) -> int:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(sa.select(Customer.id).where(col(Customer.ref) == ref)).scalar_one())
-    finally:
-        engine.dispose()
+    with portal_database(database_url) as connection:
+        return int(connection.execute(sa.select(Customer.id).where(col(Customer.ref) == ref)).scalar_one())
 
 
 def _audit_days(database_url: str) -> tuple[date, date]:
     """The days (UTC) of the oldest and the newest audit row."""
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            oldest, newest = connection.execute(sa.select(sa.func.min(AuditEvent.occurred_at),
-                                                          sa.func.max(AuditEvent.occurred_at))).one()
-    finally:
-        engine.dispose()
+    with portal_database(database_url) as connection:
+        oldest, newest = connection.execute(sa.select(sa.func.min(AuditEvent.occurred_at),
+                                                      sa.func.max(AuditEvent.occurred_at))).one()
     return oldest.date(), newest.date()
 
 
@@ -814,12 +807,8 @@ def _week_starts(start: date, end: date) -> list[date]:
 
 
 def _tier_id(database_url: str, name: str) -> int:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(sa.select(Tier.id).where(col(Tier.name) == name)).scalar_one())
-    finally:
-        engine.dispose()
+    with portal_database(database_url) as connection:
+        return int(connection.execute(sa.select(Tier.id).where(col(Tier.name) == name)).scalar_one())
 
 
 # --- billing questions --------------------------------------------------------------------------
