@@ -211,6 +211,12 @@ LIST_LAYOUT_SETTLED = ("() => !document.querySelector(window.innerWidth >= 768 ?
                        "'[role=list][aria-label=Invoices]' : 'table[aria-label=Invoices]')")
 
 
+def resize(page, viewport: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    """Set the window's size and wait until an invoice list on the page is rebuilt in its layout."""
+    page.set_viewport_size(viewport)
+    page.wait_for_function(LIST_LAYOUT_SETTLED)
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     """Save a full-page screenshot under test-artifacts/screens/ for a person to look at, once an
     invoice list on the page is in the layout of the window's width."""

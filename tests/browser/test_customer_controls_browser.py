@@ -31,6 +31,7 @@ from tests.browser.conftest import (
     LiveServer,
     demo_portal,
     portal_database,
+    resize,
     screenshot,
 )
 from tests.ledger_events import push_events
@@ -224,10 +225,10 @@ def _at_both_widths(page: Page, name: str) -> None:
     """Screenshots at 1280 and at 390 px (the layout is CSS: the same page, narrowed); nothing may
     stick out sideways on the phone. Leaves the page at desktop width."""
     screenshot(page, f"{name}-1280")
-    page.set_viewport_size(PHONE)
+    resize(page, PHONE)
     page.wait_for_function("w => document.documentElement.scrollWidth <= w", arg=PHONE["width"])
     screenshot(page, f"{name}-390")
-    page.set_viewport_size(DESKTOP)
+    resize(page, DESKTOP)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -245,7 +246,7 @@ def test_each_role_sees_its_controls_on_every_page_at_both_widths(role: str, sig
     assert page.get_by_role("checkbox").count() == selectable
     _at_both_widths(page, f"controls-{role}-dashboard")
     # On a phone the navigation is a drawer behind the menu button.
-    page.set_viewport_size(PHONE)
+    resize(page, PHONE)
     page.get_by_role("button", name="Open menu").click()
     drawer = page.locator(".q-drawer")
     drawer.get_by_role("link", name="Export", exact=True).wait_for()
@@ -253,7 +254,7 @@ def test_each_role_sees_its_controls_on_every_page_at_both_widths(role: str, sig
     assert page.get_by_role("checkbox").filter(visible=True).count() == 0  # cards have no checkboxes
     page.mouse.click(PHONE["width"] - 10, PHONE["height"] // 2)  # a tap beside the drawer closes it
     drawer.wait_for(state="hidden")
-    page.set_viewport_size(DESKTOP)
+    resize(page, DESKTOP)
 
     page.locator("tbody [data-invoice-id] a").first.click()
     page.wait_for_url(re.compile(r"/invoices/\d+$"))

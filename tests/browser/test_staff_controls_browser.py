@@ -218,10 +218,11 @@ def _row(page, cell_text: str):  # type: ignore[no-untyped-def]
 
 
 def _choose(page, field, option: str) -> None:  # type: ignore[no-untyped-def]
-    """Open a Quasar select and click one of its options."""
+    """Open a Quasar select and click one of its options; wait until no option list is left on the
+    page (an earlier field's list may still be fading out)."""
     field.click()
     page.get_by_role("option", name=option, exact=True).click()
-    page.get_by_role("listbox").wait_for(state="hidden")
+    page.wait_for_function("() => !document.querySelector('[role=listbox]')")
 
 
 def _customer_id(database_url: str, ref: str) -> int:
